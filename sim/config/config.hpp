@@ -1,0 +1,121 @@
+// The typed, validated configuration of one experiment point (DESIGN.md §5 "Experiment YAML").
+// Loading (YAML, extends:, --set, sweep:, schema checks with file:line:col errors) lives in
+// loader.hpp; everything downstream reads only these structs.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace lockstep::config {
+
+struct CoreCfg {
+  int alu_cycles = 1;
+  int pause_cycles = 40;
+  int fence_cycles = 2;
+  int atomic_cycles = 0;      // extra cycles an atomic RMW takes on top of the L1 access
+};
+
+struct L1Cfg {
+  int size_kib = 32;
+  int assoc = 8;
+  int hit_cycles = 4;
+  int line_bytes = 64;
+};
+
+struct MemoryCfg {
+  int latency_cycles = 120;
+};
+
+// A link of a custom topology.
+struct EdgeCfg {
+  int from = 0, to = 0;
+  int latency_cycles = -1;    // -1: interconnect.link_latency_cycles
+  int bandwidth_bytes = -1;   // bytes per cycle; -1: interconnect.link_bandwidth_bytes
+};
+
+struct InterconnectCfg {
+  std::string topology = "bus";          // bus | crossbar | ring | mesh | numa | custom
+  // snooping bus
+  std::string arbitration = "round_robin";  // round_robin | fifo
+  int request_cycles = 2;                // bus occupancy of an address/command phase
+  int data_cycles = 8;                   // bus occupancy of a 64-byte data transfer
+  // networks (directory coherence)
+  int link_latency_cycles = 2;
+  int link_bandwidth_bytes = 16;         // bytes per cycle per link
+  int router_cycles = 1;                 // per hop
+  int control_bytes = 8;                 // size of a control message (GetS, Inv, Ack...)
+  int data_bytes = 72;                   // size of a data message (header + line)
+  int width = 0, height = 0;             // mesh; 0 = as square as the core count allows
+  int sockets = 2, cores_per_socket = 0; // numa; 0 = cores / sockets
+  int inter_socket_latency_cycles = 40;
+  int inter_socket_bandwidth_bytes = 8;
+  int nodes = 0;                         // custom: number of nodes
+  std::vector<EdgeCfg> edges;            // custom
+  std::vector<int> attach;               // custom: node of each core (default: core i on node i)
+};
+
+struct DirectoryCfg {
+  int occupancy_cycles = 10;
+  std::string home = "interleaved";      // interleaved | node:N (pinned to one node)
+};
+
+struct MachineCfg {
+  int cores = 16;
+  double clock_ghz = 3.0;
+  std::string protocol = "MESI";         // MSI | MESI | MOESI | MESIF | path to a table file
+  std::string coherence = "snoop";       // snoop | directory
+  CoreCfg core;
+  L1Cfg l1;
+  MemoryCfg memory;
+  InterconnectCfg interconnect;
+  DirectoryCfg directory;
+};
+
+struct CriticalSectionCfg {
+  int cycles = 50;
+  int lines_read = 0;
+  int lines_written = 1;
+};
+
+struct OutsideCfg {
+  std::string dist = "fixed";            // fixed | uniform | exponential
+  int cycles = 100;                      // fixed
+  int min = 0, max = 200;                // uniform
+  double mean = 100;                     // exponential
+};
+
+struct WorkloadCfg {
+  std::string lock = "ticket";           // built-in name or path to a .lock file
+  std::map<std::string, int64_t> lock_params;
+  int threads = 0;                       // 0 = machine.cores (resolved by the loader)
+  int64_t acquisitions_per_thread = 1000;
+  int64_t warmup_acquisitions = 100;
+  CriticalSectionCfg critical_section;
+  OutsideCfg outside;
+};
+
+struct RunCfg {
+  int64_t max_cycles = 1000000000;
+  bool fast_forward = true;
+  bool check_invariants = false;
+};
+
+// One fully resolved experiment point.
+struct Point {
+  std::string name;                      // "default" or e.g. "003_cores-8_lock-ticket"
+  int index = 0;
+  std::vector<std::pair<std::string, std::string>> swept;  // dotted path -> value (as written)
+  std::string experiment_name;
+  std::string base_dir;                  // directory of the experiment file (relative lock paths)
+  uint64_t seed = 1;
+  MachineCfg machine;
+  WorkloadCfg workload;
+  RunCfg run;
+  std::string output_dir;
+  nlohmann::json* resolved = nullptr;    // owned by Experiment; the resolved config tree
+};
+
+}  // namespace lockstep::config

@@ -1,0 +1,106 @@
+// An assembled .lock program: the micro-op language of DESIGN.md §4 after parsing, with
+// labels resolved, parameters substituted and the shared variables laid out in an arena.
+// The simulator core (sim/cpu) and the native harness (native/) both execute this.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lockstep::isa {
+
+enum class Op : uint8_t {
+  // ALU (1 cycle each)
+  Li, Mov, Add, Sub, And, Or, Xor, Shl, Shr, Mul, Mod, Lea,
+  // memory
+  Ld, St,
+  // atomics (need the line writable: M or E)
+  Xchg, Cas, Faa, FetchOr, FetchAnd, Tas,
+  // LL/SC
+  Ldx, Stx,
+  // order and waiting
+  Fence, Pause, Wfe, Sev,
+  // time
+  Work, Rand, Now,
+  // control
+  Beq, Bne, Blt, Ble, Bgt, Bge, Jmp, Call, Ret,
+};
+
+const char* op_name(Op op);  // "li", "faa", "fetch_or", ...
+
+// A value operand. `tid` is per thread so it stays symbolic; `ncpu` and params are
+// resolved to immediates by the assembler.
+struct Operand {
+  enum class Kind : uint8_t { None, Reg, Imm, Tid } kind = Kind::None;
+  uint8_t reg = 0;   // Kind::Reg: 0..15
+  int64_t imm = 0;   // Kind::Imm
+};
+
+// A memory address. Resolution at run time (arena_base is line aligned):
+//   Var:        arena_base + var.offset + idx * var.stride + offset
+//               where idx = tid for .percpu, 0 for .shared and .array
+//   VarIndexed: same with idx = value of `reg` ([name @ rX], element/thread rX)
+//   Reg:        value of `reg` + offset ([rX], [rX + 8])
+struct Address {
+  enum class Kind : uint8_t { None, Var, VarIndexed, Reg } kind = Kind::None;
+  int var = -1;        // index into Program::vars
+  uint8_t reg = 0;
+  int64_t offset = 0;  // bytes
+};
+
+struct Instr {
+  Op op{};
+  uint8_t size = 8;    // access width in bytes for memory ops and atomics: 1, 2, 4, 8
+  uint8_t rd = 0;      // destination register (ld, alu, atomics: old value; stx: success flag)
+  Operand a, b, c;     // sources: alu a,b; st/xchg/faa value in a; cas expected a, new b;
+                       // branches compare a,b; work a; rand lo a, hi b
+  Address addr;        // memory ops, lea
+  int target = -1;     // branch/jmp/call target: instruction index
+  int line = 0;        // source line (1-based) for messages and disassembly
+  int col = 0;
+};
+
+struct Variable {
+  enum class Kind : uint8_t { Shared, PerCpu, Array } kind = Kind::Shared;
+  std::string name;
+  uint64_t offset = 0;  // from the arena base, bytes
+  uint64_t stride = 0;  // bytes between per-thread blocks (.percpu) or elements (.array); 0 for .shared
+  uint64_t count = 1;   // elements (.array), threads (.percpu), 1 (.shared)
+  uint64_t words = 1;   // u64 words per element/block
+  bool packed = false;
+  int line = 0;
+};
+
+struct Program {
+  std::string name;            // from `lock NAME`
+  std::string file;            // where it came from (path or "builtin:NAME")
+  int capacity = 1;
+  std::map<std::string, int64_t> params;  // final values (defaults overridden)
+  std::vector<Variable> vars;
+  uint64_t arena_bytes = 0;    // a multiple of the line size
+  std::vector<Instr> code;
+  int entry_init = -1;         // instruction index, -1 when there is no init:
+  int entry_acquire = -1;
+  int entry_release = -1;
+  std::map<std::string, int> labels;  // every label -> instruction index
+
+  int var_index(const std::string& n) const {
+    for (size_t i = 0; i < vars.size(); ++i) if (vars[i].name == n) return int(i);
+    return -1;
+  }
+};
+
+struct AssembleOptions {
+  std::string file = "<input>";            // for messages
+  int ncpu = 1;                            // thread count (sizes `.array x ncpu`, the `ncpu` operand)
+  int line_bytes = 64;
+  std::map<std::string, int64_t> params;   // overrides (workload.lock_params); unknown name -> error
+};
+
+// Parses and assembles; throws lockstep::InputError("file:line:col: message") on any error.
+Program assemble(const std::string& source, const AssembleOptions& opt);
+
+// Readable listing: one instruction per line, labels restored, addresses symbolic.
+std::string disassemble(const Program& p);
+
+}  // namespace lockstep::isa

@@ -1,0 +1,21 @@
+// Runs one experiment point in the simulator: builds the Machine (cores, L1s, bus or
+// directory + network) and the Workload (assembled lock + harness loop), runs the engine
+// to completion and returns what it measured.
+// Throws InputError (bad lock/protocol), CorrectnessError (mutual exclusion or coherence
+// invariant violated: exit 3), NoProgressError (deadlock / max_cycles: exit 4).
+#pragma once
+#include <string>
+
+#include "config/config.hpp"
+#include "stats/stats.hpp"
+
+namespace lockstep::sim {
+
+struct SimOptions {
+  std::string trace_format;   // "" = no trace; "text" = one line per coherence event
+  std::string trace_path;     // where the trace goes
+};
+
+stats::Point simulate(const config::Point& point, const SimOptions& opt = {});
+
+}  // namespace lockstep::sim

@@ -1,0 +1,53 @@
+// What one simulated (or native) point measured. Writers in sim/output turn this into
+// stats.json / summary.csv rows (names fixed by DESIGN.md §5 "Output files").
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "stats/histogram.hpp"
+
+namespace lockstep::stats {
+
+struct Coherence {
+  uint64_t bus_transactions = 0;  // snooping bus tenures (GetS, GetM, Upgrade, PutM)
+  uint64_t messages = 0;          // network messages (directory coherence)
+  uint64_t invalidations = 0;     // cached copies removed because another core asked
+  uint64_t gets = 0;
+  uint64_t getm = 0;
+  uint64_t upgrades = 0;
+  uint64_t writebacks = 0;        // dirty data written to memory (eviction or downgrade)
+  uint64_t cache_to_cache = 0;    // data supplied by another cache
+  uint64_t memory_reads = 0;      // data supplied by memory
+  std::map<std::string, uint64_t> messages_by_type;  // directory: "GetS", "Inv", "Data", ...
+};
+
+struct PerCore {
+  uint64_t acquisitions = 0;
+  uint64_t micro_ops = 0;
+  uint64_t l1_hits = 0;
+  uint64_t l1_misses = 0;
+  uint64_t cycles_acquiring = 0;    // acquire call -> return
+  uint64_t cycles_in_cs = 0;
+  uint64_t spin_iterations_skipped = 0;  // fast-forward; not part of the deterministic compare
+};
+
+struct Point {
+  uint64_t cycles = 0;              // measured window: end of warm-up -> last release
+  uint64_t acquisitions = 0;        // measured acquisitions
+  Histogram handoff;                // contended release-complete -> acquire-return, cycles
+  Coherence coherence;
+  std::vector<PerCore> per_core;
+  uint64_t events = 0;              // engine events (host-side figure; not in stats.json)
+  // extra numbers a model wants to report under "extra" in stats.json (e.g. link utilisation)
+  std::map<std::string, double> extra;
+
+  uint64_t micro_ops() const;
+  double acq_per_kcycle() const { return cycles ? 1000.0 * double(acquisitions) / double(cycles) : 0.0; }
+  double jain() const;              // Jain's fairness index over per-core acquisitions
+  uint64_t min_acquisitions() const;
+  uint64_t max_acquisitions() const;
+};
+
+}  // namespace lockstep::stats
