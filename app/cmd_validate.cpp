@@ -1,0 +1,6 @@
+// Placeholder: replaced by the work that owns this subcommand.
+#include <iostream>
+#include "app/commands.hpp"
+namespace lockstep::app {
+int cmd_validate(int, char**) { std::cerr << "lockstep validate: not available yet\n"; return 1; }
+}  // namespace lockstep::app
