@@ -1,0 +1,218 @@
+// GraphNetwork: routing on Boost.Graph, then message timing by booking links.
+//
+// Routing (done once, in finalize): for every destination, Dijkstra on the reversed graph
+// gives each node's distance to it; the next hop from a node is the lowest-numbered outgoing
+// link that lies on a shortest path. The edge weight is (latency + router_cycles) * nodes + 1:
+// shortest on latency first, fewer hops on a latency tie (the +1 per hop can never outweigh
+// one cycle because a simple path has fewer than `nodes` hops), then the link added first.
+// Topologies with a named routing rule (mesh: X then Y) pass it explicitly instead.
+//
+// Timing (send): store-and-forward per link, infinite buffers, no virtual channels and no
+// credits. On each link of the route the message starts when it has arrived at the link's
+// source and the link is free, occupies the link for ceil(bytes / bandwidth) cycles, and
+// reaches the next node latency + router_cycles cycles after its last byte left.
+#include "interconnect/graph_network.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/dijkstra_shortest_paths.hpp>
+#include <boost/graph/reverse_graph.hpp>
+
+#include "common/error.hpp"
+
+namespace lockstep::net {
+
+namespace {
+
+struct EdgeProp {
+  int64_t weight = 1;
+  int link = 0;   // index into GraphNetwork::links_
+};
+// bidirectionalS: reverse_graph needs in-edges (distances *to* a destination).
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
+                                    boost::no_property, EdgeProp>;
+
+uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+GraphNetwork::GraphNetwork(std::string name, int router_cycles)
+    : name_(std::move(name)), router_cycles_(router_cycles) {
+  if (router_cycles < 0)
+    throw InputError("interconnect.router_cycles must be >= 0 (got " + std::to_string(router_cycles) + ")");
+}
+
+int GraphNetwork::add_node() {
+  if (finalized_) throw std::logic_error("GraphNetwork::add_node after finalize");
+  return node_count_++;
+}
+
+void GraphNetwork::add_link(int from, int to, int latency_cycles, int bandwidth_bytes) {
+  links_.push_back(Link{from, to, latency_cycles, bandwidth_bytes, 0, LinkStats{from, to, 0, 0, 0}});
+}
+
+void GraphNetwork::add_cable(int a, int b, int latency_cycles, int bandwidth_bytes) {
+  if (finalized_) throw std::logic_error("GraphNetwork::add_cable after finalize");
+  // Builders validate user input with better context; these are programming errors.
+  if (a < 0 || a >= node_count_ || b < 0 || b >= node_count_ || a == b)
+    throw std::logic_error("GraphNetwork::add_cable: bad nodes " + std::to_string(a) + ", " + std::to_string(b));
+  if (latency_cycles < 0 || bandwidth_bytes < 1)
+    throw std::logic_error("GraphNetwork::add_cable: bad latency/bandwidth");
+  add_link(a, b, latency_cycles, bandwidth_bytes);
+  add_link(b, a, latency_cycles, bandwidth_bytes);
+  ++cables_;
+}
+
+void GraphNetwork::set_core_nodes(std::vector<int> core_nodes) {
+  for (int n : core_nodes)
+    if (n < 0 || n >= node_count_) throw std::logic_error("GraphNetwork::set_core_nodes: bad node");
+  core_nodes_ = std::move(core_nodes);
+}
+
+void GraphNetwork::finalize(const std::string& what, NextNodeFn next_node) {
+  if (finalized_) throw std::logic_error("GraphNetwork::finalize twice");
+  if (core_nodes_.empty()) throw std::logic_error("GraphNetwork::finalize without cores");
+  const int n = node_count_;
+  next_link_.assign(static_cast<size_t>(n) * n, -1);
+  hops_.assign(static_cast<size_t>(n) * n, 0);
+
+  // Outgoing links of each node, in link order (the tie-break order).
+  std::vector<std::vector<int>> out(n);
+  for (int i = 0; i < links() ; ++i) out[links_[i].from].push_back(i);
+
+  if (next_node) {
+    for (int u = 0; u < n; ++u)
+      for (int d = 0; d < n; ++d) {
+        if (u == d) continue;
+        const int v = next_node(u, d);
+        auto it = std::find_if(out[u].begin(), out[u].end(), [&](int l) { return links_[l].to == v; });
+        if (it == out[u].end())
+          throw std::logic_error("routing rule sends " + std::to_string(u) + " -> " + std::to_string(d) +
+                                 " over a missing link to " + std::to_string(v));
+        next_link_at(u, d) = *it;
+      }
+  } else {
+    Graph g(n);
+    for (int i = 0; i < links(); ++i) {
+      const Link& l = links_[i];
+      const int64_t w = (static_cast<int64_t>(l.latency) + router_cycles_) * n + 1;
+      boost::add_edge(l.from, l.to, EdgeProp{w, i}, g);
+    }
+    auto rg = boost::make_reverse_graph(g);
+    const int64_t inf = std::numeric_limits<int64_t>::max();
+    std::vector<int64_t> dist(n);
+    for (int d = 0; d < n; ++d) {
+      boost::dijkstra_shortest_paths(
+          rg, static_cast<Graph::vertex_descriptor>(d),
+          boost::weight_map(boost::get(&EdgeProp::weight, rg))
+              .distance_map(boost::make_iterator_property_map(dist.begin(), boost::get(boost::vertex_index, rg)))
+              .distance_inf(inf));
+      for (int u = 0; u < n; ++u) {
+        if (u == d) continue;
+        if (dist[u] == inf)
+          throw InputError(what + " is disconnected: node " + std::to_string(u) + " cannot reach node " +
+                           std::to_string(d) + " (every node must be connected to every other)");
+        for (int l : out[u]) {
+          const int64_t w = (static_cast<int64_t>(links_[l].latency) + router_cycles_) * n + 1;
+          if (dist[links_[l].to] != inf && dist[links_[l].to] + w == dist[u]) {
+            next_link_at(u, d) = l;
+            break;
+          }
+        }
+        if (next_link_at(u, d) < 0) throw std::logic_error("no shortest-path link found");
+      }
+    }
+  }
+
+  // Hop counts by walking the table; a rule that loops is a programming error.
+  for (int s = 0; s < n; ++s)
+    for (int d = 0; d < n; ++d) {
+      int h = 0;
+      for (int u = s; u != d; u = links_[next_link_at(u, d)].to)
+        if (++h > n) throw std::logic_error("routing loop from " + std::to_string(s) + " to " + std::to_string(d));
+      hops_[static_cast<size_t>(s) * n + d] = h;
+    }
+
+  name_ += ", " + std::to_string(cables_) + " links (" + std::to_string(links()) + " directed)";
+  finalized_ = true;
+}
+
+void GraphNetwork::check_node(int node, const char* role) const {
+  if (!finalized_) throw std::logic_error("GraphNetwork used before finalize");
+  if (node < 0 || node >= node_count_)
+    throw std::out_of_range(std::string("network ") + role + " node " + std::to_string(node) + " is not in 0.." +
+                            std::to_string(node_count_ - 1));
+}
+
+int GraphNetwork::core_node(int core) const {
+  if (core < 0 || core >= static_cast<int>(core_nodes_.size()))
+    throw std::out_of_range("core " + std::to_string(core) + " is not on the network");
+  return core_nodes_[core];
+}
+
+int GraphNetwork::home_node(int home) const {
+  // Home slices are interleaved over the cores and sit with them.
+  const int c = static_cast<int>(core_nodes_.size());
+  return core_nodes_[((home % c) + c) % c];
+}
+
+uint64_t GraphNetwork::send(int src, int dst, int bytes, uint64_t now) {
+  check_node(src, "source");
+  check_node(dst, "destination");
+  if (bytes < 0) throw std::invalid_argument("network message of negative size");
+  ++messages_;
+  if (src == dst) return now + 1;   // through the node's own port: no link is used
+  uint64_t t = now;
+  for (int u = src; u != dst;) {
+    Link& l = links_[next_link_at(u, dst)];
+    const uint64_t start = std::max(t, l.next_free);
+    const uint64_t ser = ceil_div(static_cast<uint64_t>(bytes), static_cast<uint64_t>(l.bandwidth));
+    l.next_free = start + ser;
+    t = start + ser + static_cast<uint64_t>(l.latency) + static_cast<uint64_t>(router_cycles_);
+    l.stats.busy_cycles += ser;
+    l.stats.messages += 1;
+    l.stats.bytes += static_cast<uint64_t>(bytes);
+    ++total_hops_;
+    u = l.to;
+  }
+  return t;
+}
+
+int GraphNetwork::hops(int src, int dst) const {
+  check_node(src, "source");
+  check_node(dst, "destination");
+  return hops_[static_cast<size_t>(src) * node_count_ + dst];
+}
+
+std::vector<int> GraphNetwork::route(int src, int dst) const {
+  check_node(src, "source");
+  check_node(dst, "destination");
+  std::vector<int> r{src};
+  for (int u = src; u != dst;) r.push_back(u = links_[next_link_at(u, dst)].to);
+  return r;
+}
+
+std::vector<LinkStats> GraphNetwork::link_stats() const {
+  std::vector<LinkStats> v;
+  v.reserve(links_.size());
+  for (const Link& l : links_) v.push_back(l.stats);
+  return v;
+}
+
+double GraphNetwork::mean_hops() const {
+  return messages_ == 0 ? 0.0 : static_cast<double>(total_hops_) / static_cast<double>(messages_);
+}
+
+void GraphNetwork::reset_stats() {
+  // Counters only: the links' reservations (next_free) are machine state, not statistics,
+  // so a message in flight across a warm-up boundary still delays the ones behind it.
+  for (Link& l : links_) l.stats = LinkStats{l.from, l.to, 0, 0, 0};
+  messages_ = 0;
+  total_hops_ = 0;
+}
+
+}  // namespace lockstep::net

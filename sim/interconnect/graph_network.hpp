@@ -1,0 +1,76 @@
+// The one Network implementation behind every topology (crossbar, ring, mesh, numa, custom):
+// a directed graph of nodes and links, a precomputed next-hop table, and per-link booking.
+// Topology builders (topologies.cpp) add nodes and cables, say where cores sit, and call
+// finalize(). Boost.Graph is used only inside graph_network.cpp, so this header stays light.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "interconnect/network.hpp"
+
+namespace lockstep::net {
+
+class GraphNetwork final : public Network {
+ public:
+  // `name` starts describe() ("mesh 8x8"); finalize() appends the link counts.
+  // Every hop also pays `router_cycles` (the router at the far end of the link).
+  GraphNetwork(std::string name, int router_cycles);
+
+  // ---- building (before finalize) ----
+  int add_node();                       // returns the new node id (0, 1, 2, ...)
+  // One physical cable = two directed links, each with its own occupancy and stats.
+  // Links added earlier win routing ties, so builders add their preferred direction first.
+  void add_cable(int a, int b, int latency_cycles, int bandwidth_bytes);
+  void set_core_nodes(std::vector<int> core_nodes);
+  // Optional routing rule: next node from `node` towards `dst` (must be a neighbour over a
+  // link). Without one, routes are shortest paths (see graph_network.cpp).
+  using NextNodeFn = std::function<int(int node, int dst)>;
+  // Computes the next-hop table. Throws InputError if some node cannot reach another
+  // (the message names one such pair and `what` describes the graph, e.g. "custom graph").
+  void finalize(const std::string& what, NextNodeFn next_node = nullptr);
+
+  // ---- Network ----
+  int core_node(int core) const override;
+  int home_node(int home) const override;
+  int nodes() const override { return node_count_; }
+  uint64_t send(int src, int dst, int bytes, uint64_t now) override;
+  int hops(int src, int dst) const override;
+  std::vector<LinkStats> link_stats() const override;
+  double mean_hops() const override;
+  void reset_stats() override;
+  std::string describe() const override { return name_; }
+
+  // ---- extras (not in the Network interface; used by tests) ----
+  int links() const { return static_cast<int>(links_.size()); }
+  // The nodes a message from src to dst visits, src and dst included.
+  std::vector<int> route(int src, int dst) const;
+  uint64_t messages_sent() const { return messages_; }
+
+ private:
+  struct Link {
+    int from = 0, to = 0;
+    int latency = 0, bandwidth = 1;
+    uint64_t next_free = 0;   // first cycle the link can start serializing another message
+    LinkStats stats;
+  };
+  void add_link(int from, int to, int latency_cycles, int bandwidth_bytes);
+  void check_node(int n, const char* role) const;
+  int& next_link_at(int node, int dst) { return next_link_[static_cast<size_t>(node) * node_count_ + dst]; }
+  int next_link_at(int node, int dst) const { return next_link_[static_cast<size_t>(node) * node_count_ + dst]; }
+
+  std::string name_;
+  int router_cycles_ = 0;
+  int node_count_ = 0;
+  bool finalized_ = false;
+  int cables_ = 0;
+  std::vector<Link> links_;
+  std::vector<int> core_nodes_;
+  std::vector<int> next_link_;   // [node * nodes + dst] -> link index, -1 when node == dst
+  std::vector<int> hops_;        // [src * nodes + dst]
+  uint64_t messages_ = 0;
+  uint64_t total_hops_ = 0;
+};
+
+}  // namespace lockstep::net
