@@ -1,0 +1,53 @@
+// Runs the points of an experiment and writes their files (DESIGN.md §5 "Output files"):
+//   DIR/points/POINT/stats.json   as each point finishes
+//   DIR/summary.csv, DIR/manifest.json   only once every selected point has run
+// Points are independent, so they run on `jobs` threads; results are ordered by point index
+// and files depend only on the results, so the bytes are the same whatever `jobs` is.
+#pragma once
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/loader.hpp"
+#include "output/summary.hpp"
+#include "run/simulate.hpp"
+#include "stats/stats.hpp"
+
+namespace lockstep::output {
+
+// How one point is run: sim::simulate in the command, something cheaper in tests.
+using SimulateFn = std::function<stats::Point(const config::Point&, const sim::SimOptions&)>;
+
+struct RunOptions {
+  int jobs = 1;                     // >= 1
+  int shard_index = 0;              // run the points whose index % shard_count == shard_index
+  int shard_count = 1;
+  std::string trace_format;         // "" = no trace; else DIR/points/POINT/trace.txt
+  std::vector<std::string> argv;    // for the manifest
+};
+
+struct RunResult {
+  std::string dir;                  // output directory
+  std::vector<PointResult> results; // the points run, in index order
+  double wall_seconds = 0;
+};
+
+// "I/N" with 0 <= I < N; throws InputError otherwise.
+std::pair<int, int> parse_shard(const std::string& text);
+
+// Indices (into exp.points) of the points this shard runs.
+std::vector<size_t> shard_points(const config::Experiment& exp, int shard_index, int shard_count);
+
+// DIR/points/POINT
+std::string point_dir(const std::string& dir, const config::Point& p);
+
+// Runs the shard's points and writes every file. If a point throws, the points not yet
+// started are not started, the ones running finish, and the error of the lowest-index failed
+// point is rethrown as the same type (InputError, CorrectnessError, NoProgressError, or
+// std::runtime_error for anything else) with the message prefixed by "POINT: ". That is the
+// error a one-job run would have stopped at. summary.csv and manifest.json are then not
+// written; stats.json files of points that completed are (each is whole).
+RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, const SimulateFn& simulate);
+
+}  // namespace lockstep::output

@@ -1,0 +1,81 @@
+#include "output/stats_json.hpp"
+
+#include "output/format.hpp"
+
+namespace lockstep::output {
+
+using ojson = nlohmann::ordered_json;
+
+namespace {
+double per(uint64_t count, uint64_t acquisitions) {
+  return acquisitions ? round_sig(double(count) / double(acquisitions)) : 0.0;
+}
+}  // namespace
+
+ojson stats_json(const config::Point& point, const stats::Point& st) {
+  ojson j;
+  j["schema"] = kStatsSchema;
+  j["point"] = point.name;
+  j["seed"] = point.seed;
+  // The resolved tree is a plain (key-sorted) json; going through its text converts it to
+  // ordered_json while keeping that sorted, deterministic order.
+  j["config"] = point.resolved ? ojson::parse(point.resolved->dump()) : ojson();
+  j["cycles"] = st.cycles;
+  j["acquisitions"] = st.acquisitions;
+  j["throughput"] = {{"acq_per_kcycle", round_sig(st.acq_per_kcycle())}};
+
+  const auto& h = st.handoff;
+  j["handoff_cycles"] = {{"count", h.count()},          {"mean", round_sig(h.mean())},
+                         {"p50", h.percentile(50)},     {"p90", h.percentile(90)},
+                         {"p99", h.percentile(99)},     {"max", h.max()}};
+
+  const auto& c = st.coherence;
+  ojson coh;
+  coh["bus_transactions"] = c.bus_transactions;
+  coh["messages"] = c.messages;
+  coh["invalidations"] = c.invalidations;
+  coh["gets"] = c.gets;
+  coh["getm"] = c.getm;
+  coh["upgrades"] = c.upgrades;
+  coh["writebacks"] = c.writebacks;
+  coh["cache_to_cache"] = c.cache_to_cache;
+  coh["memory_reads"] = c.memory_reads;
+  coh["messages_by_type"] = ojson::object();
+  for (const auto& [type, n] : c.messages_by_type) coh["messages_by_type"][type] = n;
+  j["coherence"] = std::move(coh);
+
+  const uint64_t acq = st.acquisitions;
+  j["per_acquisition"] = {{"invalidations", per(c.invalidations, acq)},
+                          {"bus_transactions", per(c.bus_transactions, acq)},
+                          {"messages", per(c.messages, acq)},
+                          {"writebacks", per(c.writebacks, acq)},
+                          {"micro_ops", per(st.micro_ops(), acq)}};
+
+  j["fairness"] = {{"jain", round_sig(st.jain())},
+                   {"min_acquisitions", st.min_acquisitions()},
+                   {"max_acquisitions", st.max_acquisitions()}};
+
+  // spin_iterations_skipped is left out: it depends on whether fast-forward was on, and
+  // stats.json must be identical either way.
+  ojson cores = ojson::array();
+  for (const auto& pc : st.per_core) {
+    cores.push_back({{"acquisitions", pc.acquisitions},
+                     {"micro_ops", pc.micro_ops},
+                     {"l1_hits", pc.l1_hits},
+                     {"l1_misses", pc.l1_misses},
+                     {"cycles_acquiring", pc.cycles_acquiring},
+                     {"cycles_in_cs", pc.cycles_in_cs}});
+  }
+  j["per_core"] = std::move(cores);
+
+  ojson extra = ojson::object();
+  for (const auto& [k, v] : st.extra) extra[k] = round_sig(v);
+  j["extra"] = std::move(extra);
+  return j;
+}
+
+std::string stats_json_text(const config::Point& point, const stats::Point& st) {
+  return stats_json(point, st).dump(2) + "\n";
+}
+
+}  // namespace lockstep::output
