@@ -32,4 +32,10 @@ Experiment load_experiment(const std::string& path, const LoadOptions& opt = {})
 // Same from text (tests); `file` is used in messages and to resolve extends:.
 Experiment load_experiment_text(const std::string& yaml, const std::string& file, const LoadOptions& opt = {});
 
+// The key table of docs/config.md (markdown: key, type, default, allowed values, description).
+std::string schema_markdown();
+// Every documented dotted key, in schema order ("machine.cores", ...; edge fields as
+// "machine.interconnect.edges[].from").
+std::vector<std::string> schema_keys();
+
 }  // namespace lockstep::config

@@ -1,0 +1,341 @@
+#include "config/loader.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "config/schema.hpp"
+#include "config/tree.hpp"
+
+namespace lockstep::config {
+
+namespace fs = std::filesystem;
+using tree::Entry;
+using tree::Loc;
+using tree::Val;
+
+namespace {
+
+[[noreturn]] void fail(const Loc& at, const std::string& msg) {
+  throw InputError(located(at.file, at.line, at.col, msg));
+}
+
+std::vector<std::string> split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
+    out.push_back(path.substr(start, dot - start));
+  out.push_back(path.substr(start));
+  return out;
+}
+
+std::string join_path(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+std::string unknown_key(const std::string& prefix, const std::string& key, const std::vector<std::string>& candidates,
+                        const std::string& where = "") {
+  std::string near = nearest(key, candidates);
+  std::string msg = "unknown key '" + join_path(prefix, key) + "'" + where;
+  if (!near.empty()) return msg + " (did you mean '" + join_path(prefix, near) + "'?)";
+  std::string all;
+  for (size_t i = 0; i < candidates.size(); ++i) all += (i ? ", " : "") + candidates[i];
+  return msg + " (valid keys: " + all + ")";
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+struct ChainLink {
+  std::string canonical;  // to recognise a file reached twice
+  std::string shown;      // as the messages name it
+};
+
+fs::path canonical_of(const std::string& file) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(file), ec);
+  return ec ? fs::absolute(file).lexically_normal() : p;
+}
+
+// One file with its extends: chain merged underneath, top level checked to be a map.
+Val load_tree(const std::string& text, const std::string& file, std::vector<ChainLink>& chain) {
+  Val v = tree::parse(text, file);
+  if (v.kind == Val::Kind::Null) {
+    v.kind = Val::Kind::Map;   // an empty file is an empty experiment
+    v.loc = Loc{file, 1, 1};
+  }
+  if (!v.is_map()) fail(v.loc, "expected a map of settings (key: value) at the top level, got " + tree::describe(v));
+  Entry* ext = v.find("extends");
+  if (!ext) return v;
+  const Val& target = ext->val;
+  if (target.kind != Val::Kind::Scalar || target.text.empty())
+    fail(target.loc, "extends: expected a path to a YAML file, got " + tree::describe(target));
+  std::string base_file = (fs::path(file).parent_path() / target.text).lexically_normal().string();
+  std::string canon = canonical_of(base_file).string();
+  for (const auto& link : chain) {
+    if (link.canonical != canon) continue;
+    std::string cycle;
+    for (const auto& l : chain) cycle += l.shown + " -> ";
+    fail(target.loc, "extends cycle: " + cycle + base_file);
+  }
+  std::string base_text;
+  if (!read_file(base_file, base_text)) fail(target.loc, "extends: cannot read '" + base_file + "'");
+  chain.push_back({canon, base_file});
+  Val base = load_tree(base_text, base_file, chain);
+  chain.pop_back();
+  v.erase("extends");
+  tree::merge(base, v);
+  return base;
+}
+
+// Puts `value` at the dotted `path` of the tree (merging, as a file higher in the extends:
+// chain would), creating the sections on the way.
+void place(Val& root, const std::vector<std::string>& path, const Val& value, const Loc& key_loc) {
+  Val* at = &root;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (!at->is_map()) {
+      *at = Val{};
+      at->kind = Val::Kind::Map;
+      at->loc = key_loc;
+    }
+    Entry* e = at->find(path[i]);
+    if (!e) {
+      Val fresh;
+      if (i + 1 < path.size()) {
+        fresh.kind = Val::Kind::Map;
+        fresh.loc = key_loc;
+      }
+      at->entries.push_back(Entry{path[i], key_loc, fresh});
+      e = &at->entries.back();
+    }
+    if (i + 1 == path.size()) {
+      if (e->val.kind == Val::Kind::Null) e->val = value;
+      else tree::merge(e->val, value);
+      e->key_loc = key_loc;
+      return;
+    }
+    at = &e->val;
+  }
+}
+
+Val* sweep_of(Val& root) {
+  Entry* e = root.find("sweep");
+  return e ? &e->val : nullptr;
+}
+
+void apply_sets(Val& root, const std::vector<std::string>& sets) {
+  const Loc here{"--set", 0, 0};
+  for (const auto& s : sets) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) fail(here, "expected path=value, got '" + s + "'");
+    std::string path = s.substr(0, eq);
+    Val value = tree::parse(s.substr(eq + 1), "--set", &here);
+    if (path == "sweep" || path.compare(0, 6, "sweep.") == 0) {
+      std::string swept = path == "sweep" ? "" : path.substr(6);
+      if (!swept.empty() && !schema::settable(swept, false)) {
+        std::vector<std::string> cands;
+        for (const auto& p : schema::settable_paths(false)) cands.push_back("sweep." + p);
+        fail(here, unknown_key("", path, cands));
+      }
+      // A sweep key is itself a dotted path, so it is one map key under sweep:.
+      std::vector<std::string> at{"sweep"};
+      if (!swept.empty()) at.push_back(swept);
+      place(root, at, value, here);
+      continue;
+    }
+    if (!schema::settable(path, true)) {
+      if (path == "extends") fail(here, "extends cannot be set from the command line");
+      fail(here, unknown_key("", path, schema::settable_paths(true)));
+    }
+    place(root, split(path), value, here);
+    // The command line wins over the file: a path set here is no longer swept.
+    if (Val* sw = sweep_of(root); sw && sw->is_map()) sw->erase(path);
+  }
+}
+
+struct Dimension {
+  std::string path;
+  std::vector<std::string> comps;
+  const Val* values;
+};
+
+std::vector<Dimension> check_sweep(const Val* sweep) {
+  std::vector<Dimension> dims;
+  if (!sweep || sweep->kind == Val::Kind::Null) return dims;
+  if (!sweep->is_map()) fail(sweep->loc, "sweep: expected a map of dotted path: [values], got " + tree::describe(*sweep));
+  for (const auto& e : sweep->entries) {
+    if (const schema::Key* k = schema::find(e.key); k && !schema::settable(e.key, false))
+      fail(e.key_loc, "sweep: '" + e.key + "' cannot be swept");
+    if (e.key == "name" || e.key == "output.dir") fail(e.key_loc, "sweep: '" + e.key + "' cannot be swept");
+    if (!schema::settable(e.key, false)) fail(e.key_loc, unknown_key("", e.key, schema::settable_paths(false), " in sweep"));
+    if (e.val.kind != Val::Kind::Seq)
+      fail(e.val.loc, "sweep '" + e.key + "': expected a list of values, e.g. [2, 4, 8], got " + tree::describe(e.val));
+    if (e.val.items.empty()) fail(e.val.loc, "sweep '" + e.key + "' is an empty list");
+    dims.push_back({e.key, split(e.key), &e.val});
+  }
+  return dims;
+}
+
+std::string sanitise(const std::string& s) {
+  std::string out = s;
+  for (auto& c : out) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    if (!ok) c = '-';
+  }
+  return out;
+}
+
+using Locs = std::map<std::string, Loc>;
+
+void walk(const Val& m, const std::string& prefix, Point& p, Locs& locs, const std::string& exp_dir) {
+  for (const auto& e : m.entries) {
+    std::string full = join_path(prefix, e.key);
+    if (const schema::Key* k = schema::find(full)) {
+      schema::apply(*k, e.val, p, exp_dir);
+      locs[full] = e.val.loc;
+    } else if (schema::is_section(full)) {
+      if (e.val.kind == Val::Kind::Null) continue;
+      if (!e.val.is_map()) fail(e.val.loc, full + ": expected a map of settings, got " + tree::describe(e.val));
+      walk(e.val, full, p, locs, exp_dir);
+    } else {
+      fail(e.key_loc, unknown_key(prefix, e.key, schema::children(prefix)));
+    }
+  }
+}
+
+bool power_of_two(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
+
+// Checks that tie several keys together. Each error points at the key most likely to be the
+// one to change, or at the experiment file when every key involved has its default.
+void cross_check(Point& p, const Locs& locs, const std::string& file, const std::string& in_point) {
+  auto at = [&](std::initializer_list<const char*> paths) {
+    for (const char* path : paths)
+      if (auto it = locs.find(path); it != locs.end()) return it->second;
+    return Loc{file, 0, 0};
+  };
+  auto& l1 = p.machine.l1;
+  if (!power_of_two(l1.line_bytes))
+    fail(at({"machine.l1.line_bytes"}),
+         "machine.l1.line_bytes: " + std::to_string(l1.line_bytes) + " is not a power of two (8..4096)" + in_point);
+  int64_t bytes = int64_t{l1.size_kib} * 1024, set_bytes = int64_t{l1.line_bytes} * l1.assoc;
+  if (bytes % set_bytes != 0 || !power_of_two(bytes / set_bytes)) {
+    char sets[32];
+    std::snprintf(sets, sizeof sets, "%.4g", static_cast<double>(bytes) / static_cast<double>(set_bytes));
+    fail(at({"machine.l1.assoc", "machine.l1.size_kib", "machine.l1.line_bytes"}),
+         "machine.l1: size_kib " + std::to_string(l1.size_kib) + " with line_bytes " + std::to_string(l1.line_bytes) +
+             " and assoc " + std::to_string(l1.assoc) + " gives " + sets +
+             " sets; size_kib*1024 / (line_bytes*assoc) must be a power of two" + in_point);
+  }
+  const auto& out = p.workload.outside;
+  if (out.dist == "uniform" && out.min > out.max)
+    fail(at({"workload.outside.min", "workload.outside.max"}),
+         "workload.outside: min (" + std::to_string(out.min) + ") is greater than max (" + std::to_string(out.max) + ")" +
+             in_point);
+  const auto& m = p.machine;
+  if (m.coherence == "snoop" && m.interconnect.topology != "bus")
+    fail(at({"machine.interconnect.topology", "machine.coherence"}),
+         "machine.coherence snoop needs machine.interconnect.topology bus (got " + m.interconnect.topology +
+             "); a network needs coherence: directory" + in_point);
+  if (m.coherence == "directory" && m.interconnect.topology == "bus")
+    fail(at({"machine.coherence", "machine.interconnect.topology"}),
+         "machine.coherence directory needs a network topology (crossbar, ring, mesh, numa or custom), not bus" +
+             in_point);
+  // The simulator runs one thread per core, so more threads than cores cannot be placed.
+  if (p.workload.threads == 0) p.workload.threads = m.cores;
+  if (p.workload.threads > m.cores)
+    fail(at({"workload.threads", "machine.cores"}),
+         "workload.threads (" + std::to_string(p.workload.threads) + ") is greater than machine.cores (" +
+             std::to_string(m.cores) + "): the simulator runs one thread per core" + in_point);
+}
+
+}  // namespace
+
+Experiment load_experiment_text(const std::string& yaml, const std::string& file, const LoadOptions& opt) {
+  std::vector<ChainLink> chain{{canonical_of(file).string(), file}};
+  Val root = load_tree(yaml, file, chain);
+  apply_sets(root, opt.sets);
+  if (opt.seed_given) {
+    Val seed;
+    seed.kind = Val::Kind::Scalar;
+    seed.text = std::to_string(opt.seed);
+    seed.loc = Loc{"--seed", 0, 0};
+    place(root, {"seed"}, seed, seed.loc);
+    if (Val* sw = sweep_of(root); sw && sw->is_map()) sw->erase("seed");
+  }
+
+  Val sweep;
+  if (Entry* e = root.find("sweep")) {
+    sweep = e->val;
+    root.erase("sweep");
+  }
+  std::vector<Dimension> dims = check_sweep(&sweep);
+
+  Experiment ex;
+  ex.file = file;
+  for (const auto& d : dims) ex.swept_paths.push_back(d.path);
+  const std::string exp_dir = fs::absolute(fs::path(file)).parent_path().lexically_normal().string();
+
+  size_t count = 1;
+  for (const auto& d : dims) count *= d.values->items.size();
+  for (size_t index = 0; index < count; ++index) {
+    // Mixed-radix digits of the index, the last sweep key varying fastest.
+    std::vector<size_t> pick(dims.size());
+    for (size_t i = dims.size(), rest = index; i-- > 0;) {
+      pick[i] = rest % dims[i].values->items.size();
+      rest /= dims[i].values->items.size();
+    }
+    Point p;
+    p.index = static_cast<int>(index);
+    p.base_dir = exp_dir;
+    Val t = root;
+    char prefix[24];
+    std::snprintf(prefix, sizeof prefix, "%03zu", index);
+    p.name = dims.empty() ? "default" : prefix;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      const Val& v = dims[i].values->items[pick[i]];
+      place(t, dims[i].comps, v, v.loc);
+      std::string written = tree::flow(v);
+      p.swept.emplace_back(dims[i].path, written);
+      p.name += "_" + sanitise(dims[i].comps.back()) + "-" + sanitise(written);
+    }
+    Locs locs;
+    walk(t, "", p, locs, exp_dir);
+    cross_check(p, locs, file, dims.empty() ? "" : " (point " + p.name + ")");
+    ex.points.push_back(std::move(p));
+  }
+
+  // name and output.dir cannot be swept, so every point agrees on them.
+  const Point& first = ex.points.front();
+  ex.name = first.experiment_name.empty() ? fs::path(file).stem().string() : first.experiment_name;
+  if (!opt.output_dir.empty()) ex.output_dir = opt.output_dir;
+  else if (!first.output_dir.empty()) ex.output_dir = first.output_dir;
+  else ex.output_dir = "results/local/" + ex.name;
+  for (auto& p : ex.points) {
+    p.experiment_name = ex.name;
+    p.output_dir = ex.output_dir;
+    ex.resolved.push_back(std::make_unique<nlohmann::json>(schema::to_json(p)));
+    p.resolved = ex.resolved.back().get();
+  }
+  return ex;
+}
+
+Experiment load_experiment(const std::string& path, const LoadOptions& opt) {
+  std::string text;
+  if (!read_file(path, text)) throw InputError(located(path, 0, 0, "cannot read the experiment file"));
+  return load_experiment_text(text, path, opt);
+}
+
+std::vector<std::string> schema_keys() { return schema::documented_paths(); }
+
+std::string schema_markdown() { return schema::markdown(); }
+
+}  // namespace lockstep::config
