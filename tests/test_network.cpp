@@ -6,10 +6,13 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
-#include <numeric>
+#include <map>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "common/error.hpp"
 #include "interconnect/graph_network.hpp"
@@ -393,5 +396,57 @@ TEST_CASE("determinism: the same sends give the same arrivals and stats") {
     }
     // Every link traversal is one hop.
     CHECK(static_cast<double>(msgs) == doctest::Approx(a->mean_hops() * 2000));
+  }
+}
+
+// The machine presets build the network they describe. Read with yaml-cpp directly (only the
+// interconnect scalars) so this suite does not depend on the experiment loader; an unknown
+// key fails here too, which catches a misspelt field name.
+TEST_CASE("machine presets: configs/machines/*.yaml build their networks") {
+  struct Preset {
+    const char* file;
+    const char* describe;
+    int cores;
+  };
+  const Preset presets[] = {
+      {"crossbar16.yaml", "crossbar 16 cores, 1 switch, 16 links (32 directed)", 16},
+      {"ring16.yaml", "ring 16, 16 links (32 directed)", 16},
+      {"mesh8x8.yaml", "mesh 8x8, 112 links (224 directed)", 64},
+      {"numa2x8.yaml", "numa 2x8, 2 switches, 17 links (34 directed)", 16},
+  };
+  for (const Preset& p : presets) {
+    CAPTURE(p.file);
+    const YAML::Node m = YAML::LoadFile(std::string(LOCKSTEP_SOURCE_DIR) + "/configs/machines/" + p.file)["machine"];
+    REQUIRE(m);
+    CHECK(m["cores"].as<int>() == p.cores);
+    CHECK(m["coherence"].as<std::string>() == "directory");
+    CHECK(m["protocol"].as<std::string>() == "MESI");
+    CHECK(m["directory"]["occupancy_cycles"].as<int>() == 10);
+    InterconnectCfg c;
+    const std::map<std::string, int*> ints = {
+        {"link_latency_cycles", &c.link_latency_cycles},
+        {"link_bandwidth_bytes", &c.link_bandwidth_bytes},
+        {"router_cycles", &c.router_cycles},
+        {"control_bytes", &c.control_bytes},
+        {"data_bytes", &c.data_bytes},
+        {"width", &c.width},
+        {"height", &c.height},
+        {"sockets", &c.sockets},
+        {"cores_per_socket", &c.cores_per_socket},
+        {"inter_socket_latency_cycles", &c.inter_socket_latency_cycles},
+        {"inter_socket_bandwidth_bytes", &c.inter_socket_bandwidth_bytes},
+    };
+    for (const auto& kv : m["interconnect"]) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "topology") {
+        c.topology = kv.second.as<std::string>();
+        continue;
+      }
+      auto it = ints.find(key);
+      CHECK_MESSAGE(it != ints.end(), "unknown interconnect key " << key);
+      if (it != ints.end()) *it->second = kv.second.as<int>();
+    }
+    auto n = make_network(c, p.cores);
+    CHECK(n->describe() == p.describe);
   }
 }
