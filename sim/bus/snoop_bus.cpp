@@ -1,0 +1,148 @@
+#include "bus/snoop_bus.hpp"
+
+#include <cstring>
+
+#include "coherence/snoop_l1.hpp"
+#include "common/error.hpp"
+
+namespace lockstep::coherence {
+
+SnoopBus::SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr)
+    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), fifo_mode_(m.interconnect.arbitration == "fifo") {
+  txn_.data.resize(size_t(m.l1.line_bytes));
+}
+
+void SnoopBus::request(int cache, uint64_t line) {
+  if (pending_[size_t(cache)] >= 0) throw CorrectnessError("core " + std::to_string(cache) + " asked for the bus twice");
+  pending_[size_t(cache)] = int64_t(line);
+  ++waiting_;
+  if (fifo_mode_) fifo_.push_back(cache);
+  if (!busy_ && !arb_scheduled_) {
+    arb_scheduled_ = true;
+    engine_.schedule(engine_.now(), kArbiter, 0, this, kArbitrate);
+  }
+}
+
+void SnoopBus::handle(int kind, uint64_t) {
+  if (kind == kArbitrate) arbitrate();
+  else complete();
+}
+
+int SnoopBus::pick() {
+  if (fifo_mode_) {
+    int c = fifo_.front();
+    fifo_.pop_front();
+    return c;
+  }
+  int n = int(pending_.size());
+  for (int i = 1; i <= n; ++i) {
+    int c = (last_ + i) % n;
+    if (pending_[size_t(c)] >= 0) return c;
+  }
+  return -1;
+}
+
+void SnoopBus::arbitrate() {
+  arb_scheduled_ = false;
+  if (busy_ || waiting_ == 0) return;
+  int r = pick();
+  last_ = r;
+  uint64_t line = uint64_t(pending_[size_t(r)]);
+  pending_[size_t(r)] = -1;
+  --waiting_;
+
+  txn_.requester = r;
+  txn_.line = line;
+  txn_.type = BusTxn::None;
+  txn_.supplier = -1;
+  txn_.invalidated = 0;
+  txn_.shared = false;
+  l1s_[size_t(r)]->grant(txn_);
+
+  // Every other cache snoops the request, in core order, within this bus cycle.
+  for (auto* l1 : l1s_)
+    if (l1->id() != r) l1->snoop(txn_);
+  for (auto* l1 : l1s_)
+    if (l1->id() != r) {
+      const auto* st = l1->state_of(line);
+      if (st && st->readable) txn_.shared = true;
+    }
+
+  const auto& ic = m_.interconnect;
+  Cycle dur = Cycle(ic.request_cycles);
+  ++ctr_.bus_transactions;
+  switch (txn_.type) {
+    case BusTxn::GetS: ++ctr_.gets; break;
+    case BusTxn::GetM: ++ctr_.getm; break;
+    case BusTxn::Upgrade: ++ctr_.upgrades; break;
+    case BusTxn::None: break;
+  }
+  if (txn_.type != BusTxn::Upgrade) {
+    dur += Cycle(ic.data_cycles);
+    if (txn_.supplier >= 0) {
+      ++ctr_.cache_to_cache;
+    } else {
+      ++ctr_.memory_reads;
+      // Memory is read after the snoop, so a writeback made by the snoop is seen.
+      l1s_[size_t(r)]->memory().read(line, txn_.data.data());
+      dur += Cycle(m_.memory.latency_cycles);
+    }
+  }
+  // A PutM owed from the eviction that made room for this line rides the same tenure.
+  int putm = l1s_[size_t(r)]->owed_putm();
+  ctr_.bus_transactions += uint64_t(putm);
+  dur += Cycle(putm) * Cycle(ic.request_cycles + ic.data_cycles);
+
+  if (trace_) {
+    static const char* names[] = {"-", "GetS", "GetM", "Upgrade"};
+    *trace_ << engine_.now() << " core" << r << " " << names[txn_.type] << " line 0x" << std::hex
+            << line * uint64_t(m_.l1.line_bytes) << std::dec << " data "
+            << (txn_.type == BusTxn::Upgrade ? "none" : txn_.supplier >= 0 ? "core" + std::to_string(txn_.supplier) : "memory")
+            << " inv " << txn_.invalidated << " busy " << dur << (putm ? " +PutM" : "") << "\n";
+  }
+  busy_ = true;
+  engine_.schedule(engine_.now() + dur, kMemory, 0, this, kComplete);
+}
+
+void SnoopBus::complete() {
+  busy_ = false;
+  l1s_[size_t(txn_.requester)]->complete(txn_);
+  if (check_) check_line(txn_.line);
+  if (waiting_ > 0 && !arb_scheduled_) {
+    arb_scheduled_ = true;
+    engine_.schedule(engine_.now(), kArbiter, 0, this, kArbitrate);
+  }
+}
+
+// Single-writer/multiple-reader and the data-value invariant for one line, checked at the
+// end of every transaction that touched it (run.check_invariants).
+void SnoopBus::check_line(uint64_t line) {
+  int exclusive = -1, readable = 0;
+  const uint8_t* ref = nullptr;
+  bool dirty = false;
+  for (auto* l1 : l1s_) {
+    CacheLine* c = l1->find(line);
+    if (!c) continue;
+    const auto& st = l1->spec().states[size_t(c->state)];
+    if (!st.readable) continue;
+    ++readable;
+    if (st.exclusive) {
+      if (exclusive >= 0) throw CorrectnessError("coherence invariant violated: cores " + std::to_string(exclusive) + " and " + std::to_string(l1->id()) + " both hold line exclusively at cycle " + std::to_string(engine_.now()));
+      exclusive = l1->id();
+    }
+    dirty |= st.dirty;
+    if (ref && std::memcmp(ref, c->data, size_t(m_.l1.line_bytes)) != 0)
+      throw CorrectnessError("data-value invariant violated: two readable copies of a line differ at cycle " + std::to_string(engine_.now()));
+    ref = c->data;
+  }
+  if (exclusive >= 0 && readable > 1)
+    throw CorrectnessError("coherence invariant violated (single writer): core " + std::to_string(exclusive) + " holds a line exclusively while " + std::to_string(readable - 1) + " other copies exist, cycle " + std::to_string(engine_.now()));
+  if (ref && !dirty) {
+    std::vector<uint8_t> mem(size_t(m_.l1.line_bytes));
+    l1s_[0]->memory().read(line, mem.data());
+    if (std::memcmp(ref, mem.data(), mem.size()) != 0)
+      throw CorrectnessError("data-value invariant violated: clean copies differ from memory at cycle " + std::to_string(engine_.now()));
+  }
+}
+
+}  // namespace lockstep::coherence

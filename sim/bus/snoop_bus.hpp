@@ -1,0 +1,62 @@
+// An atomic snooping bus (Primer §7.2): one transaction owns the bus from grant to
+// completion, so no other request can race with it. Round-robin or FIFO arbitration;
+// occupancy = request phase + data phase (+ memory latency when memory supplies the data,
+// + a request and a data phase for a PutM the requester owes from an eviction).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <ostream>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/engine.hpp"
+#include "stats/stats.hpp"
+
+namespace lockstep::coherence {
+class SnoopL1;
+
+struct BusTxn {
+  enum Type : uint8_t { None, GetS, GetM, Upgrade };
+  int requester = -1;
+  uint64_t line = 0;
+  Type type = None;
+  int supplier = -1;          // cache that ran supplyData, -1 = memory
+  std::vector<uint8_t> data;  // the line's data on the bus
+  int invalidated = 0;
+  bool shared = false;        // another cache kept a readable copy (the bus's "shared" wire)
+};
+
+class SnoopBus : public Component {
+ public:
+  SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr);
+  void attach(std::vector<SnoopL1*> l1s) { l1s_ = std::move(l1s); }
+  void request(int cache, uint64_t line);
+  void handle(int kind, uint64_t arg) override;
+  bool idle() const { return !busy_ && waiting_ == 0; }
+  void set_trace(std::ostream* t) { trace_ = t; }
+  void set_check(bool on) { check_ = on; }
+
+ private:
+  enum Kind { kArbitrate, kComplete };
+  void arbitrate();
+  void complete();
+  int pick();
+  void check_line(uint64_t line);
+
+  Engine& engine_;
+  const config::MachineCfg& m_;
+  stats::Coherence& ctr_;
+  std::vector<SnoopL1*> l1s_;
+  std::vector<int64_t> pending_;   // per cache: line waiting for the bus, -1 = none
+  std::deque<int> fifo_;
+  int waiting_ = 0;
+  int last_ = -1;                  // round robin: last cache granted
+  bool busy_ = false;
+  bool arb_scheduled_ = false;
+  bool fifo_mode_ = false;
+  bool check_ = false;
+  BusTxn txn_;
+  std::ostream* trace_ = nullptr;
+};
+
+}  // namespace lockstep::coherence

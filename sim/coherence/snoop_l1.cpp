@@ -1,0 +1,120 @@
+#include "coherence/snoop_l1.hpp"
+
+#include <cstring>
+#include <sstream>
+
+#include "bus/snoop_bus.hpp"
+#include "common/error.hpp"
+
+namespace lockstep::coherence {
+
+using namespace snoop;
+
+SnoopL1::SnoopL1(int id, const ControllerSpec& spec, const config::L1Cfg& cfg, Engine& e, SnoopBus& bus, Memory& mem,
+                 stats::Coherence& ctr)
+    : id_(id), spec_(spec), array_(cfg.size_kib, cfg.assoc, cfg.line_bytes), engine_(e), bus_(bus), mem_(mem), ctr_(ctr) {
+  for (auto& s : spec.states) stable_.push_back(s.stable ? 1 : 0);
+}
+
+const StateInfo* SnoopL1::state_of(uint64_t line) {
+  CacheLine* c = array_.find(line);
+  return c ? &spec_.states[size_t(c->state)] : nullptr;
+}
+
+void SnoopL1::missing(const CacheLine& c, int event) {
+  std::ostringstream m;
+  m << "coherence protocol " << spec_.states.size() << "-state table has no transition " << spec_.describe(c.state, event)
+    << " (core " << id_ << "'s L1, line 0x" << std::hex << c.line * uint64_t(array_.line_bytes()) << std::dec
+    << ", cycle " << engine_.now() << ")";
+  throw CorrectnessError(m.str());
+}
+
+void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
+  const Transition& tr = spec_.at(c.state, event);
+  if (!tr.defined) missing(c, event);
+  for (uint8_t a : tr.actions) {
+    switch (Action(a)) {
+      case requestBus: bus_.request(id_, c.line); break;
+      case sendGetS: t->type = BusTxn::GetS; break;
+      case sendGetM: t->type = BusTxn::GetM; break;
+      case sendUpgrade: t->type = BusTxn::Upgrade; break;
+      case sendPutM:
+        // The data goes to memory now (so no later reader can see stale memory); the PutM's
+        // bus tenure is charged to this cache's next transaction, the one that needed the way.
+        mem_.write(c.line, c.data);
+        ++ctr_.writebacks;
+        ++owed_putm_;
+        break;
+      case hit:
+        array_.touch(&c);
+        client_->perform(c.data);
+        break;
+      case supplyData:
+        t->supplier = id_;
+        std::memcpy(t->data.data(), c.data, t->data.size());
+        break;
+      case writeback:
+        mem_.write(c.line, c.data);
+        ++ctr_.writebacks;
+        break;
+      case kActions: break;
+    }
+  }
+  if (tr.next >= 0 && tr.next != c.state) {
+    bool was = spec_.states[size_t(c.state)].readable;
+    c.state = tr.next;
+    bool now = spec_.states[size_t(c.state)].readable;
+    bool remote = event >= OtherGetS;
+    if (remote && was && !now) {
+      ++ctr_.invalidations;
+      if (t) ++t->invalidated;
+    }
+    if (remote || event == Replacement) client_->line_changed(c.line, was && !now);
+  }
+}
+
+bool SnoopL1::access(uint64_t line, bool write) {
+  CacheLine* c = array_.find(line);
+  if (!c) {
+    c = array_.victim(line, [&](int s) { return stable_[size_t(s)] != 0; });
+    if (!c) throw CorrectnessError("core " + std::to_string(id_) + "'s L1 has no way to evict (all transient)");
+    if (c->state != 0) fire(*c, Replacement, nullptr);
+    c->line = line;
+    c->state = 0;
+  }
+  int ev = write ? Store : Load;
+  const Transition& tr = spec_.at(c->state, ev);
+  if (!tr.defined) missing(*c, ev);
+  bool is_hit = false;
+  for (uint8_t a : tr.actions) if (a == hit) is_hit = true;
+  fire(*c, ev, nullptr);
+  return is_hit;
+}
+
+void SnoopL1::grant(BusTxn& t) {
+  CacheLine* c = array_.find(t.line);
+  if (!c) throw CorrectnessError("bus granted core " + std::to_string(id_) + " for a line it does not track");
+  fire(*c, Grant, &t);
+  if (t.type == BusTxn::None)
+    throw CorrectnessError("protocol: transition " + spec_.describe(c->state, Grant) + " sent no request on the bus");
+}
+
+void SnoopL1::snoop(BusTxn& t) {
+  CacheLine* c = array_.find(t.line);
+  if (!c) return;  // not present: every protocol ignores other requests in I
+  int ev = t.type == BusTxn::GetS ? OtherGetS : t.type == BusTxn::GetM ? OtherGetM : OtherUpgrade;
+  fire(*c, ev, &t);
+}
+
+void SnoopL1::complete(BusTxn& t) {
+  CacheLine* c = array_.find(t.line);
+  if (!c) throw CorrectnessError("bus completed a transaction for a line core " + std::to_string(id_) + " lost");
+  int ev = OwnUpgrade;
+  if (t.type != BusTxn::Upgrade) std::memcpy(c->data, t.data.data(), t.data.size());
+  if (t.type == BusTxn::GetM) ev = OwnGetM;
+  if (t.type == BusTxn::GetS) ev = t.shared ? OwnGetS : OwnGetSExcl;
+  fire(*c, ev, &t);
+  client_->miss_done();
+}
+
+}  // namespace lockstep::coherence

@@ -1,0 +1,158 @@
+// An in-order core that executes micro-op programs (DESIGN.md §3, §4), one at a time,
+// blocking on a miss. Private work (ALU, branches, pause, work) runs inline and only
+// advances the core's local clock; every op that touches shared state (memory ops, wfe,
+// the harness's acquire/release boundaries) runs as an event at its exact cycle, so all
+// cores and the memory system agree on one order.
+//
+// Fast-forward: a spin loop is detected when the core comes back to a loop head with the
+// same registers after an iteration made only of L1 load hits and private work. Such an
+// iteration repeats identically until a line it read changes, so the core sleeps until its
+// L1 reports a change to one of those lines, then resumes exactly where the unskipped run
+// would be (same op, same cycle, same registers, same LRU order) and adds the skipped
+// micro-ops and hits. Fast-forward on and off give identical statistics.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "coherence/client.hpp"
+#include "config/config.hpp"
+#include "engine/engine.hpp"
+#include "isa/program.hpp"
+#include "stats/stats.hpp"
+
+namespace lockstep::coherence { class SnoopL1; }
+namespace lockstep::workload { class Harness; }
+
+namespace lockstep::cpu {
+
+using workload::Harness;  // the acquire/CS/release loop and its checkers
+
+// The memory port a core uses; the machine wires it to the L1 controller of its coherence mode.
+class MemPort {
+ public:
+  virtual ~MemPort() = default;
+  virtual bool access(uint64_t line, bool write) = 0;  // true = hit (perform() already ran)
+  virtual void touch(uint64_t line) = 0;               // LRU update without an access
+};
+
+struct Xorshift {  // per-thread PRNG (splitmix64): deterministic on every host
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+class Core : public Component, public coherence::MemClient {
+ public:
+  using Regs = std::array<uint64_t, 16>;
+  // One program being executed: the lock (registers persist across calls) or the harness's
+  // critical-section code (its own scratch registers).
+  struct Context {
+    const isa::Program* prog = nullptr;
+    Regs regs{};
+  };
+
+  Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port, const isa::Program& lock,
+       const isa::Program& cs, uint64_t arena_base);
+  void set_port(MemPort* p) { port_ = p; }
+  void start(Cycle t);
+  void handle(int kind, uint64_t arg) override;
+
+  // coherence::MemClient
+  void perform(uint8_t* line_data) override;
+  void miss_done() override;
+  void line_changed(uint64_t line, bool lost_copy) override;
+
+  // The warm-up reset is about to zero the counters; ops at cycles >= first_after come after it.
+  void settle(Cycle first_after);
+  // sev from another core
+  void signal_event();
+
+  int id() const { return id_; }
+  bool done() const { return phase_ == Phase::Done; }
+  bool spinning() const { return spinning_ || sleeping_ || waiting_event_; }
+  std::string where() const;          // "ticket.lock:12 `ld r3, [owner]` waiting for [owner]"
+  stats::PerCore& counters() { return ctr_; }
+  const Context& lock_context() const { return lock_; }
+  static std::string describe_address(const isa::Program& p, uint64_t base, uint64_t addr);
+
+ private:
+  enum class Phase : uint8_t { Idle, Acquire, CS, Release, Outside, Done };
+  enum Kind { kStep, kWake };
+  struct Pending {  // the memory op waiting for its line
+    const isa::Instr* in = nullptr;
+    uint64_t addr = 0;
+    bool write = false;
+  };
+  struct Probe {   // one load of a candidate spin iteration
+    Cycle offset;  // from the loop head
+    int pc;
+    uint32_t uops_before;
+    uint64_t line;
+    Regs regs;     // registers just before the load
+  };
+
+  void step();
+  bool exec_memory(const isa::Instr& in, Cycle& local);
+  void call(Context& ctx, int entry);
+  void boundary();                 // a routine returned: move the harness loop on
+  uint64_t operand(const isa::Operand& o) const;
+  uint64_t outside_cycles();
+  // spin detection / fast-forward
+  void spin_reset(int head, Cycle t);
+  bool spin_check(int head, Cycle t);  // true = went to sleep
+  void wake(Cycle t, Priority p);
+  uint64_t resume_point(Cycle first, size_t& j) const;
+  void settle_counts(uint64_t k, size_t j);
+  [[noreturn]] void fault(const isa::Instr& in, const std::string& msg) const;
+
+  int id_;
+  Engine& engine_;
+  const config::Point& point_;
+  const config::CoreCfg& core_cfg_;
+  int hit_cycles_;
+  int line_bytes_;
+  Harness& harness_;
+  MemPort* port_;
+  uint64_t arena_base_;
+  Context lock_, cs_;
+  Context* ctx_ = nullptr;
+  int pc_ = 0;
+  std::vector<int> stack_;
+  Phase phase_ = Phase::Idle;
+  Pending pending_;
+  bool blocked_ = false;          // waiting for a miss
+  Cycle resume_at_ = 0;
+  int64_t iterations_left_ = 0;
+  Xorshift rng_{0}, outside_rng_{0};
+  stats::PerCore ctr_;
+  Cycle acquire_start_ = 0;
+  // LL/SC monitor and the ARM event register
+  bool monitor_ = false;
+  uint64_t monitor_line_ = 0;
+  bool event_flag_ = false;
+  bool waiting_event_ = false;
+  // spin detection
+  int spin_head_ = -1;
+  const Context* spin_ctx_ = nullptr;
+  Regs spin_regs_{};
+  Cycle spin_t0_ = 0;
+  bool spin_pure_ = false;
+  uint32_t spin_uops_ = 0;
+  std::vector<Probe> probes_;
+  bool spinning_ = false;          // fixed point seen (also with fast-forward off: deadlock detector)
+  bool sleeping_ = false;          // fast-forwarded
+  std::vector<Probe> sleep_probes_;
+  Cycle sleep_t0_ = 0, sleep_period_ = 0;
+  uint32_t sleep_uops_ = 0;
+  uint64_t sleep_counted_uops_ = 0, sleep_counted_hits_ = 0, sleep_counted_iters_ = 0;
+  std::vector<uint64_t> watch_;    // lines whose change ends a spin
+  std::vector<uint8_t> perform_buf_;
+};
+
+}  // namespace lockstep::cpu

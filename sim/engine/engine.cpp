@@ -1,0 +1,36 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+
+namespace lockstep {
+
+void Engine::schedule(Cycle when, Priority prio, uint32_t order, Component* c, int kind, uint64_t arg) {
+  // The sequence number only breaks ties between events of one component at one
+  // (cycle, class); components avoid relying on it for anything observable.
+  uint64_t key = (uint64_t(prio) << 56) | (uint64_t(order & 0xffffff) << 32) | (seq_++ & 0xffffffffu);
+  heap_.push_back(Event{when, key, c, kind, arg});
+  std::push_heap(heap_.begin(), heap_.end(), later);
+  ++by_prio_[prio];
+}
+
+bool Engine::run() {
+  stopped_ = false;
+  while (!heap_.empty() && !stopped_) {
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    Event e = heap_.back();
+    heap_.pop_back();
+    if (e.when > limit_) {
+      hit_limit_ = true;
+      heap_.clear();
+      return false;
+    }
+    now_ = e.when;
+    prio_ = Priority(e.key >> 56);
+    --by_prio_[prio_];
+    ++events_;
+    e.c->handle(e.kind, e.arg);
+  }
+  return !stopped_;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,126 @@
+#include "run/machine.hpp"
+
+#include <cstring>
+
+#include "common/error.hpp"
+#include "cpu/functional.hpp"
+#include "workload/lock_library.hpp"
+
+namespace lockstep::sim {
+
+struct Machine::Port : cpu::MemPort {
+  coherence::SnoopL1& l1;
+  explicit Port(coherence::SnoopL1& l) : l1(l) {}
+  bool access(uint64_t line, bool write) override { return l1.access(line, write); }
+  void touch(uint64_t line) override { l1.touch(line); }
+};
+
+Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Program* lock)
+    : p_(p), memory_(p.machine.l1.line_bytes) {
+  if (p_.workload.threads <= 0) p_.workload.threads = p_.machine.cores;
+  if (p_.workload.threads > p_.machine.cores)
+    throw InputError("workload.threads (" + std::to_string(p_.workload.threads) + ") exceeds machine.cores (" +
+                     std::to_string(p_.machine.cores) + "): the simulator runs one thread per core");
+  if (p_.machine.coherence != "snoop")
+    throw InputError("machine.coherence: '" + p_.machine.coherence + "' is not supported by this build (use snoop)");
+  protocol_ = coherence::load_protocol(p_.machine.protocol);
+  const auto& spec = protocol_.controller("snoop");
+  lock_ = lock ? *lock : workload::load_lock(p_);
+  cs_ = workload::critical_section_program(p_.workload.critical_section, p_.machine.l1.line_bytes);
+
+  harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_);
+  bus_ = std::make_unique<coherence::SnoopBus>(engine_, p_.machine, ctr_);
+  std::vector<coherence::SnoopL1*> raw;
+  for (int c = 0; c < p_.machine.cores; ++c) {
+    l1s_.push_back(std::make_unique<coherence::SnoopL1>(c, spec, p_.machine.l1, engine_, *bus_, memory_, ctr_));
+    raw.push_back(l1s_.back().get());
+  }
+  bus_->attach(raw);
+  bus_->set_check(p_.run.check_invariants);
+  if (!opt.trace_format.empty()) {
+    if (opt.trace_format != "text") throw InputError("--trace: unknown format '" + opt.trace_format + "' (expected 'text')");
+    trace_.open(opt.trace_path.empty() ? "trace.txt" : opt.trace_path);
+    if (!trace_) throw InputError("--trace: cannot write " + opt.trace_path);
+    trace_ << "# cycle requester request line data-from invalidations bus-cycles\n";
+    bus_->set_trace(&trace_);
+  }
+  std::vector<cpu::Core*> cores;
+  for (int t = 0; t < p_.workload.threads; ++t) {
+    ports_.push_back(std::make_unique<Port>(*l1s_[size_t(t)]));
+    cores_.push_back(std::make_unique<cpu::Core>(t, engine_, p_, *harness_, ports_.back().get(), lock_, cs_, kArenaBase));
+    l1s_[size_t(t)]->set_client(cores_.back().get());
+    cores.push_back(cores_.back().get());
+  }
+  // Caches with no thread still snoop; give them a client that ignores everything.
+  harness_->set_cores(cores);
+  harness_->on_idle_query([this] { return bus_->idle(); });
+  harness_->on_reset([this] {
+    ctr_ = stats::Coherence{};
+    for (auto& c : cores_) c->counters() = stats::PerCore{};
+  });
+}
+
+Machine::~Machine() = default;
+
+uint64_t Machine::peek(uint64_t addr, unsigned size) {
+  uint64_t lb = uint64_t(p_.machine.l1.line_bytes), line = addr / lb, v = 0;
+  for (auto& l1 : l1s_) {
+    auto* c = l1->find(line);
+    if (c && l1->spec().states[size_t(c->state)].dirty) {
+      std::memcpy(&v, c->data + addr % lb, size);
+      return v;
+    }
+  }
+  std::memcpy(&v, memory_.raw(line) + addr % lb, size);
+  return v;
+}
+
+stats::Point Machine::run() {
+  struct NullClient : coherence::MemClient {
+    void perform(uint8_t*) override {}
+    void miss_done() override {}
+    void line_changed(uint64_t, bool) override {}
+  } idle;
+  for (size_t c = cores_.size(); c < l1s_.size(); ++c) l1s_[c]->set_client(&idle);
+
+  if (lock_.entry_init >= 0) {
+    uint64_t regs[16] = {};
+    cpu::run_functional(lock_, lock_.entry_init, memory_, kArenaBase, 0, regs);
+  }
+  if (p_.workload.warmup_acquisitions == 0) harness_->on_reset([] {});
+  for (auto& c : cores_) c->start(0);
+  engine_.set_limit(Cycle(p_.run.max_cycles));
+  engine_.run();
+  if (engine_.hit_limit()) {
+    std::string m = "no progress: run.max_cycles (" + std::to_string(p_.run.max_cycles) +
+                    ") reached before the workload finished; " + std::to_string(harness_->total_acquisitions()) + " acquisitions done";
+    for (auto& c : cores_) m += "\n  " + c->where();
+    throw NoProgressError(m);
+  }
+  if (!harness_->all_done()) harness_->report_stuck(engine_.now(), "nothing left to happen: every waiting core waits for a change no core will make");
+
+  // The critical section's counter: one increment per acquisition, warm-up included.
+  if (p_.workload.critical_section.lines_written > 0) {
+    uint64_t counter = peek(kArenaBase + lock_.arena_bytes);
+    uint64_t expect = uint64_t(harness_->total_acquisitions());
+    if (counter != expect)
+      throw CorrectnessError("mutual exclusion violated: the critical section's counter is " + std::to_string(counter) +
+                             " after " + std::to_string(expect) + " acquisitions of lock '" + lock_.name + "' (lost updates)");
+  }
+
+  stats::Point out;
+  out.cycles = harness_->end_cycle() - harness_->reset_cycle();
+  out.acquisitions = harness_->measured_acquisitions();
+  out.handoff = harness_->handoff();
+  out.coherence = ctr_;
+  for (auto& c : cores_) out.per_core.push_back(c->counters());
+  out.events = engine_.events();
+  return out;
+}
+
+stats::Point simulate(const config::Point& point, const SimOptions& opt) {
+  Machine m(point, opt);
+  return m.run();
+}
+
+}  // namespace lockstep::sim

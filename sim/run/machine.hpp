@@ -1,0 +1,60 @@
+// The simulated machine for one point: engine, memory, L1 controllers, the fabric (a
+// snooping bus, or a directory over a network), cores and the workload harness. Built
+// from a config::Point; run() returns what it measured. Tests use it to look inside.
+#pragma once
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include "bus/snoop_bus.hpp"
+#include "coherence/memory.hpp"
+#include "coherence/protocol.hpp"
+#include "coherence/snoop_l1.hpp"
+#include "config/config.hpp"
+#include "cpu/core.hpp"
+#include "engine/engine.hpp"
+#include "isa/program.hpp"
+#include "run/simulate.hpp"
+#include "stats/stats.hpp"
+#include "workload/harness.hpp"
+
+namespace lockstep::sim {
+
+class Machine {
+ public:
+  // `lock` may be given directly (tests); otherwise the point's workload.lock is loaded.
+  explicit Machine(const config::Point& p, const SimOptions& opt = {}, const isa::Program* lock = nullptr);
+  ~Machine();
+  stats::Point run();
+
+  // Inspection for tests.
+  Engine& engine() { return engine_; }
+  coherence::Memory& memory() { return memory_; }
+  stats::Coherence& counters() { return ctr_; }
+  coherence::SnoopL1& l1(int core) { return *l1s_[size_t(core)]; }
+  cpu::Core& core(int i) { return *cores_[size_t(i)]; }
+  const isa::Program& lock() const { return lock_; }
+  uint64_t arena_base() const { return kArenaBase; }
+  // The current value of a word, wherever the newest copy is (a dirty L1 or memory).
+  uint64_t peek(uint64_t addr, unsigned size = 8);
+
+  static constexpr uint64_t kArenaBase = 0x10000;
+
+ private:
+  struct Port;
+  config::Point p_;
+  Engine engine_;
+  coherence::Memory memory_;
+  stats::Coherence ctr_;
+  coherence::Protocol protocol_;
+  isa::Program lock_;
+  isa::Program cs_;
+  std::unique_ptr<workload::Harness> harness_;
+  std::unique_ptr<coherence::SnoopBus> bus_;
+  std::vector<std::unique_ptr<coherence::SnoopL1>> l1s_;
+  std::vector<std::unique_ptr<Port>> ports_;
+  std::vector<std::unique_ptr<cpu::Core>> cores_;
+  std::ofstream trace_;
+};
+
+}  // namespace lockstep::sim
