@@ -1,0 +1,85 @@
+#include "clock.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "platform.hpp"
+
+namespace lockstep::native {
+
+static uint64_t mono_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+static TickRate measure_tick_rate() {
+  TickRate r;
+  if (uint64_t f = hw::stated_tick_hz()) {
+    r.hz = double(f);
+    r.stated = true;
+    return r;
+  }
+  // Three 15 ms windows; the median resists one window disturbed by preemption.
+  std::vector<double> est;
+  for (int i = 0; i < 3; ++i) {
+    uint64_t n0 = mono_ns(), t0 = hw::ticks();
+    uint64_t n1;
+    do { n1 = mono_ns(); } while (n1 - n0 < 15000000ull);
+    uint64_t t1 = hw::ticks();
+    est.push_back(double(t1 - t0) * 1e9 / double(n1 - n0));
+  }
+  std::sort(est.begin(), est.end());
+  r.hz = est[1];
+  return r;
+}
+
+const TickRate& tick_rate() {
+  static const TickRate r = measure_tick_rate();
+  return r;
+}
+
+void spin_loop(uint64_t iterations) {
+  // One dependent add per iteration; the asm keeps the compiler from folding the loop.
+  uint64_t x = 0;
+  for (uint64_t i = 0; i < iterations; ++i) asm volatile("" : "+r"(x) : "r"(i));
+}
+
+static double measure_loops_per_tick() {
+  // Warm the branch predictor, then take the best of a few runs (preemption only slows).
+  spin_loop(100000);
+  double best = 0;
+  for (int i = 0; i < 5; ++i) {
+    const uint64_t n = 200000;
+    uint64_t t0 = hw::ticks();
+    spin_loop(n);
+    uint64_t t1 = hw::ticks();
+    if (t1 > t0) best = std::max(best, double(n) / double(t1 - t0));
+  }
+  return best > 0 ? best : 1.0;
+}
+
+double spin_loops_per_tick() {
+  static const double v = measure_loops_per_tick();
+  return v;
+}
+
+CycleClock::CycleClock(double clock_ghz) : ghz_(clock_ghz > 0 ? clock_ghz : 1.0) {
+  cpt_ = ghz_ * 1e9 / tick_rate().hz;
+  loops_per_cycle_ = spin_loops_per_tick() / cpt_;
+}
+
+void CycleClock::spin(uint64_t cycles) const {
+  if (cycles == 0) return;
+  if (cycles < 256) {
+    spin_loop(uint64_t(double(cycles) * loops_per_cycle_ + 0.5));
+    return;
+  }
+  const uint64_t end = hw::ticks_fast() + to_ticks(cycles);
+  while (hw::ticks_fast() < end) {
+  }
+}
+
+}  // namespace lockstep::native

@@ -1,0 +1,40 @@
+// The harness's one clock: the invariant timestamp counter (TSC on x86-64, CNTVCT on
+// AArch64), measured once against CLOCK_MONOTONIC_RAW and converted to *core cycles at
+// machine.clock_ghz*, the unit the simulator counts in. The core's real frequency may
+// differ (turbo, power states); the counter's rate does not, which is why it is the clock.
+#pragma once
+#include <cstdint>
+
+namespace lockstep::native {
+
+struct TickRate {
+  double hz = 0;            // counter ticks per second
+  bool stated = false;      // true: read from the architecture (cntfrq_el0); false: measured
+};
+
+// Measured on first call (about 50 ms) and cached for the process.
+const TickRate& tick_rate();
+
+// Ticks <-> core cycles at a given core clock.
+class CycleClock {
+ public:
+  explicit CycleClock(double clock_ghz);
+  double clock_ghz() const { return ghz_; }
+  double cycles_per_tick() const { return cpt_; }
+  uint64_t to_cycles(uint64_t ticks) const { return uint64_t(double(ticks) * cpt_ + 0.5); }
+  uint64_t to_ticks(uint64_t cycles) const { return uint64_t(double(cycles) / cpt_ + 0.5); }
+  // Busy-waits `cycles` core cycles: a calibrated dependent-add loop for short waits
+  // (reading the counter costs tens of cycles), a counter deadline for long ones.
+  void spin(uint64_t cycles) const;
+
+ private:
+  double ghz_;
+  double cpt_;
+  double loops_per_cycle_;
+};
+
+// Iterations of spin_loop() per counter tick, measured once.
+double spin_loops_per_tick();
+void spin_loop(uint64_t iterations);
+
+}  // namespace lockstep::native
