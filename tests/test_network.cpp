@@ -6,15 +6,13 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
-#include <map>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "common/error.hpp"
+#include "config/loader.hpp"
 #include "interconnect/graph_network.hpp"
 #include "interconnect/network.hpp"
 
@@ -399,9 +397,8 @@ TEST_CASE("determinism: the same sends give the same arrivals and stats") {
   }
 }
 
-// The machine presets build the network they describe. Read with yaml-cpp directly (only the
-// interconnect scalars) so this suite does not depend on the experiment loader; an unknown
-// key fails here too, which catches a misspelt field name.
+// The machine presets load through the experiment loader (so every key is a real schema
+// key) and build the network they describe.
 TEST_CASE("machine presets: configs/machines/*.yaml build their networks") {
   struct Preset {
     const char* file;
@@ -416,37 +413,15 @@ TEST_CASE("machine presets: configs/machines/*.yaml build their networks") {
   };
   for (const Preset& p : presets) {
     CAPTURE(p.file);
-    const YAML::Node m = YAML::LoadFile(std::string(LOCKSTEP_SOURCE_DIR) + "/configs/machines/" + p.file)["machine"];
-    REQUIRE(m);
-    CHECK(m["cores"].as<int>() == p.cores);
-    CHECK(m["coherence"].as<std::string>() == "directory");
-    CHECK(m["protocol"].as<std::string>() == "MESI");
-    CHECK(m["directory"]["occupancy_cycles"].as<int>() == 10);
-    InterconnectCfg c;
-    const std::map<std::string, int*> ints = {
-        {"link_latency_cycles", &c.link_latency_cycles},
-        {"link_bandwidth_bytes", &c.link_bandwidth_bytes},
-        {"router_cycles", &c.router_cycles},
-        {"control_bytes", &c.control_bytes},
-        {"data_bytes", &c.data_bytes},
-        {"width", &c.width},
-        {"height", &c.height},
-        {"sockets", &c.sockets},
-        {"cores_per_socket", &c.cores_per_socket},
-        {"inter_socket_latency_cycles", &c.inter_socket_latency_cycles},
-        {"inter_socket_bandwidth_bytes", &c.inter_socket_bandwidth_bytes},
-    };
-    for (const auto& kv : m["interconnect"]) {
-      const std::string key = kv.first.as<std::string>();
-      if (key == "topology") {
-        c.topology = kv.second.as<std::string>();
-        continue;
-      }
-      auto it = ints.find(key);
-      CHECK_MESSAGE(it != ints.end(), "unknown interconnect key " << key);
-      if (it != ints.end()) *it->second = kv.second.as<int>();
-    }
-    auto n = make_network(c, p.cores);
-    CHECK(n->describe() == p.describe);
+    const std::string dir = std::string(LOCKSTEP_SOURCE_DIR) + "/configs/machines/";
+    const auto e = lockstep::config::load_experiment_text("name: preset\nextends: " + dir + p.file + "\n",
+                                                          dir + "preset-test.yaml");
+    REQUIRE(e.points.size() == 1);
+    const lockstep::config::MachineCfg& m = e.points[0].machine;
+    CHECK(m.cores == p.cores);
+    CHECK(m.coherence == "directory");
+    CHECK(m.protocol == "MESI");
+    CHECK(m.directory.occupancy_cycles == 10);
+    CHECK(make_network(m.interconnect, m.cores)->describe() == p.describe);
   }
 }
