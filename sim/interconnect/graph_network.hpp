@@ -21,7 +21,8 @@ class GraphNetwork final : public Network {
   // ---- building (before finalize) ----
   int add_node();                       // returns the new node id (0, 1, 2, ...)
   // One physical cable = two directed links, each with its own occupancy and stats.
-  // Links added earlier win routing ties, so builders add their preferred direction first.
+  // Link order is a -> b, then b -> a. Under shortest-path routing, an earlier link wins a
+  // tie among a node's equally short ways out (so cable order in the config decides).
   void add_cable(int a, int b, int latency_cycles, int bandwidth_bytes);
   void set_core_nodes(std::vector<int> core_nodes);
   // Optional routing rule: next node from `node` towards `dst` (must be a neighbour over a
