@@ -41,6 +41,8 @@ std::string unknown_key(const std::string& prefix, const std::string& key, const
   std::string near = nearest(key, candidates);
   std::string msg = "unknown key '" + join_path(prefix, key) + "'" + where;
   if (!near.empty()) return msg + " (did you mean '" + join_path(prefix, near) + "'?)";
+  // A short list helps; the whole schema does not fit in a message.
+  if (candidates.size() > 12) return msg + " (see docs/config.md for the keys)";
   std::string all;
   for (size_t i = 0; i < candidates.size(); ++i) all += (i ? ", " : "") + candidates[i];
   return msg + " (valid keys: " + all + ")";
@@ -176,6 +178,11 @@ std::vector<Dimension> check_sweep(const Val* sweep) {
     if (const schema::Key* k = schema::find(e.key); k && !schema::settable(e.key, false))
       fail(e.key_loc, "sweep: '" + e.key + "' cannot be swept");
     if (e.key == "name" || e.key == "output.dir") fail(e.key_loc, "sweep: '" + e.key + "' cannot be swept");
+    if (!e.key.empty() && schema::is_section(e.key)) {
+      std::string first = e.key + "." + schema::children(e.key).front();
+      while (!schema::find(first)) first += "." + schema::children(first).front();
+      fail(e.key_loc, "sweep: '" + e.key + "' is a section; sweep one of its keys, e.g. '" + first + "'");
+    }
     if (!schema::settable(e.key, false)) fail(e.key_loc, unknown_key("", e.key, schema::settable_paths(false), " in sweep"));
     if (e.val.kind != Val::Kind::Seq)
       fail(e.val.loc, "sweep '" + e.key + "': expected a list of values, e.g. [2, 4, 8], got " + tree::describe(e.val));

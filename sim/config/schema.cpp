@@ -31,7 +31,7 @@ std::vector<Key> build_table() {
       {"extends", T::Extends, nullptr, 0, 0, {}, "YAML file merged underneath this one (relative to this file)", "none"},
       {"seed", T::Int, AT(seed), 0, kMaxI64, {}, "seed of every random choice; --seed overrides it", ""},
       {"sweep", T::Sweep, nullptr, 0, 0, {}, "map of dotted path: [values]; the grid of all combinations gives the points", "none"},
-      {"output.dir", T::String, AT(output_dir), 0, 0, {}, "where results go; -o overrides it", "results/local/<name>"},
+      {"output.dir", T::String, AT(output_dir), 0, 0, {}, "where results go; -o overrides it", "results/local/*name*"},
 
       {"machine.cores", T::Int, AT(machine.cores), 1, 1024, {}, "number of cores, each with a private L1", ""},
       {"machine.clock_ghz", T::Float, AT(machine.clock_ghz), 0.001, 1000, {}, "clock, only to convert cycles to time in reports", ""},
