@@ -1,6 +1,111 @@
-// Placeholder: replaced by the work that owns this subcommand.
+// lockstep list [locks|protocols|topologies]: what is built in, one line each.
+#include <algorithm>
 #include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "app/commands.hpp"
+#include "common/embedded.hpp"
+#include "common/error.hpp"
+
 namespace lockstep::app {
-int cmd_list(int, char**) { std::cerr << "lockstep list: not available yet\n"; return 1; }
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+// The first comment line of a data file (lock or protocol table) describes it; failing that,
+// the first trailing comment (e.g. `lock ticket   # FIFO by taking a number`).
+std::string description(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, trailing;
+  while (std::getline(in, line)) {
+    const std::string t = trim(line);
+    if (!t.empty() && t[0] == '#') {
+      const auto text_start = t.find_first_not_of('#');
+      if (text_start == std::string::npos) continue;  // a rule of ####
+      const std::string d = trim(t.substr(text_start));
+      if (!d.empty()) return d;
+      continue;
+    }
+    const auto hash = t.find('#');
+    if (trailing.empty() && hash != std::string::npos) trailing = trim(t.substr(hash + 1));
+  }
+  return trailing;
+}
+
+void section(const std::string& title, const std::vector<std::pair<std::string, std::string>>& items) {
+  std::cout << title << ":\n";
+  if (items.empty()) std::cout << "  (none built in)\n";
+  size_t w = 0;
+  for (const auto& [name, d] : items) w = std::max(w, name.size());
+  for (const auto& [name, d] : items) {
+    std::cout << "  " << name;
+    if (!d.empty()) std::cout << std::string(w - name.size() + 2, ' ') << d;
+    std::cout << "\n";
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> described(const std::map<std::string, std::string>& files) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, text] : files) out.emplace_back(name, description(text));
+  return out;
+}
+
+const std::vector<std::pair<std::string, std::string>> kTopologies = {
+    {"bus", "snooping bus: atomic, one transaction at a time, round-robin or FIFO arbitration"},
+    {"crossbar", "every node one link from every other (directory coherence)"},
+    {"ring", "bidirectional ring, shortest way round"},
+    {"mesh", "2-D mesh (width x height), dimension-order shortest paths"},
+    {"numa", "sockets of cores joined by slower inter-socket links"},
+    {"custom", "any graph: interconnect.nodes, edges [{from, to, latency_cycles, bandwidth_bytes}], attach"},
+};
+
+}  // namespace
+
+int cmd_list(int argc, char** argv) {
+  const std::vector<std::string> kinds = {"locks", "protocols", "topologies"};
+  std::string which;
+  if (argc > 2) throw InputError("list: expected at most one of locks, protocols, topologies");
+  if (argc == 2) {
+    which = argv[1];
+    if (which == "--help" || which == "-h") {
+      std::cout << "usage: lockstep list [locks|protocols|topologies]\n";
+      return kExitOk;
+    }
+    bool known = false;
+    for (const auto& k : kinds) known = known || k == which;
+    if (!known) {
+      std::string msg = "list: unknown section '" + which + "'";
+      const std::string near = nearest(which, kinds);
+      msg += near.empty() ? "; expected locks, protocols or topologies" : "; did you mean '" + near + "'?";
+      throw InputError(msg);
+    }
+  }
+  bool first = true;
+  auto gap = [&] {
+    if (!first) std::cout << "\n";
+    first = false;
+  };
+  if (which.empty() || which == "locks") {
+    gap();
+    section("locks", described(embedded::locks()));
+  }
+  if (which.empty() || which == "protocols") {
+    gap();
+    section("protocols", described(embedded::protocols()));
+  }
+  if (which.empty() || which == "topologies") {
+    gap();
+    section("topologies", kTopologies);
+  }
+  return kExitOk;
+}
+
 }  // namespace lockstep::app

@@ -1,6 +1,89 @@
-// Placeholder: replaced by the work that owns this subcommand.
+// lockstep run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--jobs N]
+//                              [--shard I/N] [--trace FORMAT]
 #include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
 #include "app/commands.hpp"
+#include "common/error.hpp"
+#include "config/loader.hpp"
+#include "output/driver.hpp"
+#include "run/simulate.hpp"
+
+namespace po = boost::program_options;
+
 namespace lockstep::app {
-int cmd_run(int, char**) { std::cerr << "lockstep run: not available yet\n"; return 1; }
+
+namespace {
+const char* kUsage = "usage: lockstep run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--jobs N] "
+                     "[--shard I/N] [--trace FORMAT]";
+}
+
+int cmd_run(int argc, char** argv) {
+  po::options_description opts("options");
+  opts.add_options()
+      ("help,h", "this text")
+      ("output,o", po::value<std::string>(), "output directory (overrides output.dir)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")
+      ("seed", po::value<uint64_t>(), "override seed:")
+      ("jobs,j", po::value<int>()->default_value(1), "points simulated in parallel (results do not depend on it)")
+      ("shard", po::value<std::string>(), "run only points with index % N == I (I/N)")
+      ("trace", po::value<std::string>(), "write DIR/points/POINT/trace.txt in FORMAT (text)");
+  po::options_description hidden;
+  hidden.add_options()("experiment", po::value<std::vector<std::string>>(), "");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("experiment", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string("run: ") + e.what() + "\n" + kUsage);
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n\n" << opts;
+    return kExitOk;
+  }
+  if (!vm.count("experiment")) throw InputError(std::string("run: missing EXPERIMENT.yaml\n") + kUsage);
+  const auto& files = vm["experiment"].as<std::vector<std::string>>();
+  if (files.size() != 1) throw InputError("run: expected one experiment file, got " + std::to_string(files.size()));
+
+  output::RunOptions ro;
+  ro.jobs = vm["jobs"].as<int>();
+  if (ro.jobs < 1) throw InputError("run: --jobs must be at least 1");
+  if (vm.count("shard")) std::tie(ro.shard_index, ro.shard_count) = output::parse_shard(vm["shard"].as<std::string>());
+  if (vm.count("trace")) {
+    ro.trace_format = vm["trace"].as<std::string>();
+    if (ro.trace_format.empty()) throw InputError("run: --trace needs a format (text)");
+  }
+  ro.argv.assign(argv, argv + argc);
+  ro.argv.insert(ro.argv.begin(), "lockstep");
+
+  config::LoadOptions lo;
+  if (vm.count("set")) lo.sets = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("seed")) {
+    lo.seed_given = true;
+    lo.seed = vm["seed"].as<uint64_t>();
+  }
+  if (vm.count("output")) lo.output_dir = vm["output"].as<std::string>();
+
+  const config::Experiment exp = config::load_experiment(files[0], lo);
+  const output::RunResult run = output::run_experiment(
+      exp, ro, [](const config::Point& p, const sim::SimOptions& so) { return sim::simulate(p, so); });
+
+  std::cout << output::summary_table(exp.swept_paths, run.results);
+  std::ostringstream where;
+  where.precision(3);
+  where << std::fixed << run.wall_seconds;
+  std::cout << "\n" << run.results.size() << " point(s) in " << where.str() << " s -> " << run.dir
+            << "/{summary.csv,manifest.json,points/*/stats.json}\n";
+  return kExitOk;
+}
+
 }  // namespace lockstep::app
