@@ -100,7 +100,7 @@ std::string disassemble(const Program& p) {
       }
     }
     std::string line = "  " + m;
-    for (size_t k = 0; k < parts.size(); ++k) line += (k ? ", " : std::string(std::max<size_t>(1, 8 - m.size()), ' ')) + parts[k];
+    for (size_t k = 0; k < parts.size(); ++k) line += (k ? ", " : std::string(m.size() < 8 ? 8 - m.size() : 1, ' ')) + parts[k];
     os << line << "\n";
   }
   return os.str();
