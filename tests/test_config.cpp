@@ -156,6 +156,7 @@ TEST_CASE("wrong types say what was expected") {
   CHECK(error_of("machine:\n  cores: [4]\n") == "t.yaml:2:10: machine.cores: expected an integer, got a list");
   CHECK(error_of("machine:\n  clock_ghz: fast\n") == "t.yaml:2:14: machine.clock_ghz: expected a number, got 'fast'");
   CHECK(error_of("run:\n  fast_forward: maybe\n") == "t.yaml:2:17: run.fast_forward: expected true or false, got 'maybe'");
+  CHECK(error_of("machine:\n  cores:\n  l1: {assoc: 4}\n") == "t.yaml:2:3: machine.cores: expected an integer, got nothing");
   CHECK(error_of("machine: 4\n") == "t.yaml:1:10: machine: expected a map of settings, got '4'");
   CHECK(error_of("workload:\n  lock_params: {backoff: lots}\n") ==
         "t.yaml:2:26: workload.lock_params.backoff: expected an integer, got 'lots'");

@@ -65,7 +65,7 @@ struct DirectoryCfg {
 struct MachineCfg {
   int cores = 16;
   double clock_ghz = 3.0;
-  std::string protocol = "MESI";         // MSI | MESI | MOESI | MESIF | path to a table file
+  std::string protocol = "MESI";         // MSI | MESI | MOESI | MESIF | absolute path to a table file
   std::string coherence = "snoop";       // snoop | directory
   CoreCfg core;
   L1Cfg l1;
@@ -88,9 +88,9 @@ struct OutsideCfg {
 };
 
 struct WorkloadCfg {
-  std::string lock = "ticket";           // built-in name or path to a .lock file
+  std::string lock = "ticket";           // built-in name (as written) or absolute path to a .lock file
   std::map<std::string, int64_t> lock_params;
-  int threads = 0;                       // 0 = machine.cores (resolved by the loader)
+  int threads = 0;                       // 0 = machine.cores (resolved by the loader; never > cores)
   int64_t acquisitions_per_thread = 1000;
   int64_t warmup_acquisitions = 100;
   CriticalSectionCfg critical_section;
@@ -114,7 +114,7 @@ struct Point {
   MachineCfg machine;
   WorkloadCfg workload;
   RunCfg run;
-  std::string output_dir;
+  std::string output_dir;                // the experiment's DIR (-o / output.dir); this point's files go to DIR/points/<name>
   nlohmann::json* resolved = nullptr;    // owned by Experiment; the resolved config tree
 };
 

@@ -63,7 +63,11 @@ Val convert(const YAML::Node& n, const std::string& file, const Loc* fixed) {
         // yaml-cpp keeps both copies of a repeated key; silently taking one would hide a typo.
         if (v.find(key))
           throw InputError(located(kloc.file, kloc.line, kloc.col, "duplicate key '" + key + "'"));
-        v.entries.push_back(Entry{key, kloc, convert(kv.second, file, fixed)});
+        Val value = convert(kv.second, file, fixed);
+        // yaml-cpp marks an empty value where the next token starts, often on a later line;
+        // the key is where the reader should look.
+        if (value.kind == Val::Kind::Null) value.loc = kloc;
+        v.entries.push_back(Entry{key, kloc, std::move(value)});
       }
       break;
   }
