@@ -1,6 +1,97 @@
-// Placeholder: replaced by the work that owns this subcommand.
+// lockstep native run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N]
+//                     [--oversubscribe] [--handwritten] [--watchdog SECONDS] [--order sc|acqrel] [--no-perf]
 #include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
 #include "app/commands.hpp"
+#include "common/error.hpp"
+#include "config/loader.hpp"
+#include "native/experiment.hpp"
+#include "output/summary.hpp"
+
+namespace po = boost::program_options;
+
 namespace lockstep::app {
-int cmd_native(int, char**) { std::cerr << "lockstep native: not available yet\n"; return 1; }
+
+namespace {
+const char* kUsage =
+    "usage: lockstep native run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--oversubscribe]\n"
+    "                           [--handwritten] [--watchdog SECONDS] [--order sc|acqrel] [--no-perf]";
+}
+
+int cmd_native(int argc, char** argv) {
+  po::options_description opts("options");
+  opts.add_options()
+      ("help,h", "this text")
+      ("output,o", po::value<std::string>(), "output directory (overrides output.dir)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")
+      ("seed", po::value<uint64_t>(), "override seed:")
+      ("oversubscribe", "allow more threads than usable CPUs (correctness only: timings are meaningless)")
+      ("handwritten", "run the hand-written C++ lock of the same name (ticket, mcs, ttas) instead of the program")
+      ("watchdog", po::value<double>()->default_value(5.0), "seconds without any acquisition before exit 4")
+      ("order", po::value<std::string>()->default_value("sc"), "plain ld/st ordering: sc (as simulated) or acqrel")
+      ("no-perf", "do not open hardware counters");
+  po::options_description hidden;
+  hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("args", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string("native: ") + e.what() + "\n" + kUsage);
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n\n" << opts;
+    return kExitOk;
+  }
+  std::vector<std::string> args;
+  if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+  if (args.empty() || args[0] != "run") throw InputError(std::string("native: expected 'run'\n") + kUsage);
+  if (args.size() != 2) throw InputError(std::string("native run: expected one experiment file\n") + kUsage);
+
+  native::NativeOptions no;
+  no.oversubscribe = vm.count("oversubscribe") > 0;
+  no.handwritten = vm.count("handwritten") > 0;
+  no.perf = vm.count("no-perf") == 0;
+  no.watchdog_seconds = vm["watchdog"].as<double>();
+  if (!(no.watchdog_seconds > 0)) throw InputError("native: --watchdog must be positive");
+  const std::string order = vm["order"].as<std::string>();
+  if (order == "sc") no.order = native::Order::SeqCst;
+  else if (order == "acqrel") no.order = native::Order::AcqRel;
+  else throw InputError("native: --order must be sc or acqrel, not '" + order + "'");
+
+  config::LoadOptions lo;
+  if (vm.count("set")) lo.sets = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("seed")) {
+    lo.seed_given = true;
+    lo.seed = vm["seed"].as<uint64_t>();
+  }
+  if (vm.count("output")) lo.output_dir = vm["output"].as<std::string>();
+
+  std::vector<std::string> full(argv, argv + argc);
+  full.insert(full.begin(), "lockstep");
+  const config::Experiment exp = config::load_experiment(args[1], lo);
+  const native::NativeRun nr = native::run_native_experiment(exp, no, full);
+
+  int max_threads = 0;
+  for (const auto& p : exp.points) max_threads = std::max(max_threads, p.workload.threads);
+  std::cout << native::environment_warnings(nr.env, max_threads, no.handwritten);
+  std::cout << native::native_table(exp, nr.run);
+  std::ostringstream wall;
+  wall.precision(3);
+  wall << std::fixed << nr.run.wall_seconds;
+  std::cout << "\n" << nr.run.results.size() << " point(s) run natively in " << wall.str() << " s -> " << nr.run.dir
+            << "/{summary.csv,manifest.json,points/*/stats.json}\n";
+  return kExitOk;
+}
+
 }  // namespace lockstep::app

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "common/error.hpp"
+#include "isa/semantics.hpp"
 #include "platform.hpp"
 
 namespace lockstep::native {
@@ -89,28 +90,11 @@ inline uint64_t mem_fand(int size, uintptr_t a, uint64_t v) {
   });
 }
 
-inline uint64_t mask(int size, uint64_t v) { return size >= 8 ? v : v & ((uint64_t(1) << (8 * size)) - 1); }
-
 uint64_t splitmix(uint64_t& s) {
   uint64_t z = (s += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
-}
-
-bool branch_taken(Op op, uint64_t a, uint64_t b) {
-  // Signed comparisons: registers hold counters and pointers that stay far below 2^63, and
-  // a signed compare makes `blt r1, 0` mean what a reader expects after a subtraction.
-  int64_t x = int64_t(a), y = int64_t(b);
-  switch (op) {
-    case Op::Beq: return x == y;
-    case Op::Bne: return x != y;
-    case Op::Blt: return x < y;
-    case Op::Ble: return x <= y;
-    case Op::Bgt: return x > y;
-    case Op::Bge: return x >= y;
-    default: return false;
-  }
 }
 
 }  // namespace
@@ -258,26 +242,17 @@ Interpreter::Exit Interpreter::run(int entry) {
     int next = pc + 1;
     uint64_t& rd = r_[d.rd];
     switch (d.op) {
+      // Values come from the same helpers the simulator's core uses (isa/semantics.hpp).
       case Op::Li: case Op::Mov: rd = val(d.a); break;
-      case Op::Add: rd = val(d.a) + val(d.b); break;
-      case Op::Sub: rd = val(d.a) - val(d.b); break;
-      case Op::And: rd = val(d.a) & val(d.b); break;
-      case Op::Or: rd = val(d.a) | val(d.b); break;
-      case Op::Xor: rd = val(d.a) ^ val(d.b); break;
-      case Op::Shl: rd = val(d.a) << (val(d.b) & 63); break;
-      case Op::Shr: rd = val(d.a) >> (val(d.b) & 63); break;
-      case Op::Mul: rd = val(d.a) * val(d.b); break;
-      case Op::Mod: {
-        uint64_t m = val(d.b);
-        if (m == 0) { pc_ = pc; micro_ops_ += ops; fault("mod by zero"); }
-        rd = val(d.a) % m;
+      case Op::Add: case Op::Sub: case Op::And: case Op::Or: case Op::Xor:
+      case Op::Shl: case Op::Shr: case Op::Mul: case Op::Mod:
+        rd = isa::alu(d.op, val(d.a), val(d.b));
         break;
-      }
       case Op::Lea: pc_ = pc; rd = address(d, false); break;
       case Op::Ld: pc_ = pc; rd = mem_load(d.size, address(d, true), ld_mo); break;
       case Op::St: pc_ = pc; mem_store(d.size, address(d, true), val(d.a), st_mo); break;
       case Op::Xchg: pc_ = pc; rd = mem_xchg(d.size, address(d, true), val(d.a)); break;
-      case Op::Cas: pc_ = pc; rd = mem_cas(d.size, address(d, true), mask(d.size, val(d.a)), val(d.b)); break;
+      case Op::Cas: pc_ = pc; rd = mem_cas(d.size, address(d, true), isa::truncate(val(d.a), d.size), val(d.b)); break;
       case Op::Faa: pc_ = pc; rd = mem_faa(d.size, address(d, true), val(d.a)); break;
       case Op::FetchOr: pc_ = pc; rd = mem_for(d.size, address(d, true), val(d.a)); break;
       case Op::FetchAnd: pc_ = pc; rd = mem_fand(d.size, address(d, true), val(d.a)); break;
@@ -343,12 +318,13 @@ Interpreter::Exit Interpreter::run(int entry) {
       case Op::Work: sh_.clock->spin(val(d.a)); break;
       case Op::Rand: {
         uint64_t lo = val(d.a), hi = val(d.b);
-        rd = hi > lo ? lo + next_random() % (hi - lo + 1) : lo;
+        uint64_t span = hi - lo + 1;  // inclusive, as in sim/cpu; 0 when it covers all of u64
+        rd = hi >= lo ? lo + (span ? next_random() % span : next_random()) : lo;
         break;
       }
       case Op::Now: rd = sh_.clock->to_cycles(hw::ticks() - sh_.t0); break;
       case Op::Beq: case Op::Bne: case Op::Blt: case Op::Ble: case Op::Bgt: case Op::Bge:
-        if (branch_taken(d.op, val(d.a), val(d.b))) next = d.target;
+        if (isa::branch_taken(d.op, val(d.a), val(d.b))) next = d.target;
         break;
       case Op::Jmp: next = d.target; break;
       case Op::Call:

@@ -29,6 +29,7 @@ namespace {
 // writes only its own memory.
 struct Record {
   uint64_t call, ret, rel;
+  uint64_t ops;   // micro-ops the lock's acquire and release executed
 };
 
 // The watchdog reads each thread's progress from its own line; a shared counter would add
@@ -116,7 +117,7 @@ class Run {
   std::vector<std::unique_ptr<Interpreter>> interp_;
   std::unique_ptr<HandLock> hand_;
   std::vector<std::vector<Record>> recs_;
-  std::vector<uint64_t> warm_end_, ops_;
+  std::vector<uint64_t> start_;
   std::vector<std::map<std::string, double>> perf_;
   std::vector<std::exception_ptr> errors_;
   std::atomic<int> arrived_{0}, done_{0};
@@ -146,51 +147,49 @@ void Run::body(int tid, Ops ops) {
   std::unique_ptr<ThreadCounters> pc;
   if (opt_.perf) pc = std::make_unique<ThreadCounters>();
 
-  // Data lines of the critical section. Line 0 also holds the checker's words: word 0 is
-  // the holder count (atomic), word 1 a counter incremented non-atomically, so that a
-  // violation the count misses still shows as lost increments. They share the line the
-  // critical section writes anyway, so the check adds no line transfer of its own.
+  // The critical section does what sim/workload's does: read `lines_read` lines, increment
+  // (non-atomically) a counter in each of `lines_written` lines, then work; line 0's counter
+  // must end equal to the number of acquisitions, or increments were lost. Word 1 of line 0
+  // is the checker's holder count (atomic): it shares the line the critical section writes
+  // anyway, so with lines_written >= 1 the check adds no line transfer of its own.
   char* data = data_.base();
-  auto* holders = reinterpret_cast<uint64_t*>(data);
-  auto* counter = reinterpret_cast<uint64_t*>(data + 8);
+  auto* holders = reinterpret_cast<uint64_t*>(data + 8);
+  auto line = [data](int k) { return reinterpret_cast<uint64_t*>(data + size_t(k) * Arena::kAlign); };
   const int lw = w.critical_section.lines_written, lr = w.critical_section.lines_read;
   const uint64_t cs_cycles = uint64_t(std::max(0, w.critical_section.cycles));
+  Interpreter* in = interp_.empty() ? nullptr : interp_[size_t(tid)].get();
 
   arrived_.fetch_add(1);
   while (arrived_.load(std::memory_order_acquire) < n_) {
     if (sh_.yield_on_pause) sched_yield(); else hw::cpu_relax();
   }
-  warm_end_[size_t(tid)] = hw::ticks();
+  start_[size_t(tid)] = hw::ticks();
   for (int64_t i = 0; i < total; ++i) {
-    if (i == warm) {
-      warm_end_[size_t(tid)] = rec.empty() ? hw::ticks() : rec.back().rel;
-      if (!interp_.empty()) interp_[size_t(tid)]->reset_micro_ops();
-      if (pc) pc->start();
-    }
+    if (i == warm && pc) pc->start();
     Record r;
+    uint64_t ops0 = in ? in->micro_ops() : 0;
     r.call = hw::ticks();
     if (!ops.acquire()) break;
     r.ret = hw::ticks();
     uint64_t h = __atomic_add_fetch(holders, 1, __ATOMIC_SEQ_CST);
     if (h > uint64_t(capacity_)) violation(tid, h, uint64_t(i));
-    __atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-    for (int k = 1; k < lw; ++k)
-      __atomic_store_n(reinterpret_cast<uint64_t*>(data + size_t(k) * Arena::kAlign), uint64_t(i), __ATOMIC_RELAXED);
     uint64_t sink = 0;
-    for (int k = lw; k < lw + lr; ++k)
-      sink += __atomic_load_n(reinterpret_cast<uint64_t*>(data + size_t(std::max(k, 1)) * Arena::kAlign), __ATOMIC_RELAXED);
+    for (int k = 0; k < lr; ++k) sink += __atomic_load_n(line(k), __ATOMIC_RELAXED);
     asm volatile("" ::"r"(sink));
+    for (int k = 0; k < lw; ++k)
+      __atomic_store_n(line(k), __atomic_load_n(line(k), __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
     clock_.spin(cs_cycles);
     __atomic_sub_fetch(holders, 1, __ATOMIC_SEQ_CST);
     if (!ops.release()) break;
     r.rel = hw::ticks();
+    r.ops = in ? in->micro_ops() - ops0 : 0;
     rec.push_back(r);
     slots_[size_t(tid)].progress.store(uint64_t(i) + 1, std::memory_order_relaxed);
     if (sh_.stop.load(std::memory_order_relaxed)) break;
     uint64_t out = 0;
     const auto& o = w.outside;
     if (o.dist == "uniform") out = uint64_t(o.min) + (o.max > o.min ? rng.next() % uint64_t(o.max - o.min + 1) : 0);
-    else if (o.dist == "exponential") out = uint64_t(-o.mean * std::log(1.0 - rng.unit()) + 0.5);
+    else if (o.dist == "exponential") out = uint64_t(std::llround(-o.mean * std::log(1.0 - rng.unit())));
     else out = uint64_t(std::max(0, o.cycles));
     clock_.spin(out);
   }
@@ -198,7 +197,6 @@ void Run::body(int tid, Ops ops) {
     pc->stop();
     perf_[size_t(tid)] = pc->read();
   }
-  if (!interp_.empty()) ops_[size_t(tid)] = interp_[size_t(tid)]->micro_ops();
 }
 
 void Run::thread_main(int tid) {
@@ -218,8 +216,7 @@ stats::Point Run::go() {
   const size_t N = size_t(n_);
   slots_ = std::make_unique<Slot[]>(N);
   recs_.resize(N);
-  warm_end_.assign(N, 0);
-  ops_.assign(N, 0);
+  start_.assign(N, 0);
   perf_.resize(N);
   errors_.resize(N);
   sh_.t0 = hw::ticks();
@@ -283,8 +280,8 @@ stats::Point Run::go() {
   // The non-atomic counter must equal the number of critical sections entered.
   uint64_t entered = 0;
   for (const auto& r : recs_) entered += r.size();
-  uint64_t counted = __atomic_load_n(reinterpret_cast<uint64_t*>(data_.base() + 8), __ATOMIC_SEQ_CST);
-  if (counted != entered)
+  uint64_t counted = __atomic_load_n(reinterpret_cast<uint64_t*>(data_.base()), __ATOMIC_SEQ_CST);
+  if (pt_.workload.critical_section.lines_written > 0 && counted != entered)
     throw CorrectnessError("mutual exclusion violated natively: lock " + lock_name_ + ", the critical sections' counter reads " +
                            std::to_string(counted) + " after " + std::to_string(entered) + " acquisitions (" +
                            std::to_string(entered - counted) + " increments lost, " + std::to_string(n_) + " threads)");
@@ -295,41 +292,52 @@ stats::Point Run::collect(bool) {
   stats::Point st;
   const size_t N = size_t(n_);
   st.per_core.resize(N);
-  uint64_t start = 0, end = 0;
-  for (size_t t = 0; t < N; ++t) start = std::max(start, warm_end_[t]);
-  // Measured window: from the moment the last thread finished its warm-up to the last release.
-  std::vector<Record> all;
-  for (size_t t = 0; t < N; ++t) {
-    auto& pc = st.per_core[t];
-    for (const auto& r : recs_[t]) {
-      if (r.ret < start) continue;
-      all.push_back(r);
-      end = std::max(end, r.rel);
+  // Replays the run's acquire-returns and release-completions in time order (one clock, the
+  // invariant counter, for every thread) through the rules of sim/workload/harness.cpp:
+  // the measured window starts when the threads' warm-up acquisitions (threads x
+  // warmup_acquisitions, counted globally) are done and ends at the last release; a handoff
+  // is an acquire-return that is the first after a release completion, by a thread that was
+  // already waiting (called acquire before that release completed).
+  struct Ev { uint64_t t; bool rel; uint32_t tid; uint32_t idx; };
+  std::vector<Ev> ev;
+  for (size_t t = 0; t < N; ++t)
+    for (size_t i = 0; i < recs_[t].size(); ++i) {
+      ev.push_back({recs_[t][i].ret, false, uint32_t(t), uint32_t(i)});
+      ev.push_back({recs_[t][i].rel, true, uint32_t(t), uint32_t(i)});
+    }
+  std::sort(ev.begin(), ev.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.rel < b.rel; });
+  const uint64_t warm_total = uint64_t(n_) * uint64_t(std::max<int64_t>(0, pt_.workload.warmup_acquisitions));
+  uint64_t reset = UINT64_MAX, end = 0, total = 0, last_release = 0;
+  for (size_t t = 0; t < N; ++t) reset = std::min(reset, start_[t]);
+  bool pending = false;
+  for (const auto& e : ev) {
+    const Record& r = recs_[e.tid][e.idx];
+    if (e.rel) {
+      last_release = e.t;
+      pending = true;
+      end = std::max(end, e.t);
+      continue;
+    }
+    bool handoff = pending && r.call <= last_release;
+    pending = false;
+    ++total;
+    if (total > warm_total) {
+      if (handoff) st.handoff.add(clock_.to_cycles(r.ret - last_release));
+      auto& pc = st.per_core[e.tid];
       ++pc.acquisitions;
+      ++st.acquisitions;
+      pc.micro_ops += r.ops;
       pc.cycles_acquiring += clock_.to_cycles(r.ret - r.call);
       pc.cycles_in_cs += clock_.to_cycles(r.rel - r.ret);
+    } else if (total == warm_total) {
+      reset = e.t;
     }
-    pc.micro_ops = ops_[t];
   }
-  st.acquisitions = all.size();
+  const uint64_t start = reset;
   st.cycles = end > start ? clock_.to_cycles(end - start) : 0;
-
-  // Handoffs: an acquisition whose caller was already waiting when the most recent release
-  // before its return completed. One clock (the invariant counter) for every thread.
-  std::vector<uint64_t> releases;
-  for (const auto& r : all) releases.push_back(r.rel);
-  std::sort(releases.begin(), releases.end());
-  for (const auto& r : all) {
-    auto it = std::upper_bound(releases.begin(), releases.end(), r.ret);
-    if (it == releases.begin()) continue;
-    uint64_t rel = *(it - 1);
-    if (r.call < rel) st.handoff.add(clock_.to_cycles(r.ret - rel));
-  }
 
   double seconds = double(end > start ? end - start : 0) / tick_rate().hz;
   st.extra["native.acq_per_second"] = seconds > 0 ? double(st.acquisitions) / seconds : 0.0;
-  st.extra["native.counter_hz"] = tick_rate().hz;
-  st.extra["native.cycles_per_tick"] = clock_.cycles_per_tick();
   st.extra["native.handwritten"] = hand_ ? 1 : 0;
   st.extra["native.oversubscribed"] = sh_.yield_on_pause ? 1 : 0;
   uint64_t fallbacks = 0;

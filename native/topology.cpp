@@ -69,7 +69,9 @@ std::string detect_hypervisor() {
     std::memcpy(name + 8, &d, 4);
     name[12] = 0;
     std::string s(name);
-    s.erase(std::remove(s.begin(), s.end(), '\0'), s.end());
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    // Some vendor strings repeat a 4-character name ("bhyve bhyve "): keep the first word.
+    if (auto sp = s.find(' '); sp != std::string::npos && s.substr(sp + 1) == s.substr(0, sp)) s.resize(sp);
     return s.empty() ? "unknown (cpuid hypervisor bit)" : s;
   }
 #endif
