@@ -16,12 +16,9 @@ namespace fs = std::filesystem;
 using tree::Entry;
 using tree::Loc;
 using tree::Val;
+using tree::fail;
 
 namespace {
-
-[[noreturn]] void fail(const Loc& at, const std::string& msg) {
-  throw InputError(located(at.file, at.line, at.col, msg));
-}
 
 std::vector<std::string> split(const std::string& path) {
   std::vector<std::string> out;

@@ -16,6 +16,7 @@ namespace lockstep::config::schema {
 
 namespace fs = std::filesystem;
 using tree::Val;
+using tree::fail;
 
 namespace {
 
@@ -139,10 +140,6 @@ const EdgeKey kEdgeKeys[] = {
     {"latency_cycles", &EdgeCfg::latency_cycles, false, -1, 100000, "-1 = interconnect.link_latency_cycles"},
     {"bandwidth_bytes", &EdgeCfg::bandwidth_bytes, false, -1, 1000000, "bytes per cycle; -1 = interconnect.link_bandwidth_bytes"},
 };
-
-[[noreturn]] void fail(const tree::Loc& at, const std::string& msg) {
-  throw InputError(located(at.file, at.line, at.col, msg));
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -123,6 +123,8 @@ std::string flow(const Val& v) {
   return "";
 }
 
+void fail(const Loc& at, const std::string& msg) { throw InputError(located(at.file, at.line, at.col, msg)); }
+
 std::string describe(const Val& v) {
   switch (v.kind) {
     case Val::Kind::Null: return "nothing";

@@ -49,6 +49,9 @@ void merge(Val& base, const Val& over);
 // The value written back as one line of flow YAML ("8", "[2, 4]", "{backoff: 8}").
 std::string flow(const Val& v);
 
+// Throws InputError "file:line:col: msg" at `at`.
+[[noreturn]] void fail(const Loc& at, const std::string& msg);
+
 // How a value is described in a type error: "'abc'", "a list", "a map", "nothing".
 std::string describe(const Val& v);
 
