@@ -23,6 +23,14 @@ void SnoopBus::request(int cache, uint64_t line) {
   }
 }
 
+void SnoopBus::presence(int cache, uint64_t line, bool present) {
+  auto& bits = holders_[line];
+  if (bits.empty()) bits.assign((pending_.size() + 63) / 64, 0);
+  uint64_t m = uint64_t(1) << (cache % 64);
+  if (present) bits[size_t(cache / 64)] |= m;
+  else bits[size_t(cache / 64)] &= ~m;
+}
+
 void SnoopBus::handle(int kind, uint64_t) {
   if (kind == kArbitrate) arbitrate();
   else complete();
@@ -59,14 +67,20 @@ void SnoopBus::arbitrate() {
   txn_.shared = false;
   l1s_[size_t(r)]->grant(txn_);
 
-  // Every other cache snoops the request, in core order, within this bus cycle.
-  for (auto* l1 : l1s_)
-    if (l1->id() != r) l1->snoop(txn_);
-  for (auto* l1 : l1s_)
-    if (l1->id() != r) {
-      const auto* st = l1->state_of(line);
-      if (st && st->readable) txn_.shared = true;
-    }
+  // Every other cache that holds the line snoops the request, in core order, within this
+  // bus cycle (the rest hold it in I and ignore it).
+  snoopers_.clear();
+  if (auto it = holders_.find(line); it != holders_.end())
+    for (size_t w = 0; w < it->second.size(); ++w)
+      for (uint64_t bits = it->second[w]; bits; bits &= bits - 1) {
+        int c = int(w * 64) + __builtin_ctzll(bits);
+        if (c != r) snoopers_.push_back(c);
+      }
+  for (int c : snoopers_) l1s_[size_t(c)]->snoop(txn_);
+  for (int c : snoopers_) {
+    const auto* st = l1s_[size_t(c)]->state_of(line);
+    if (st && st->readable) txn_.shared = true;
+  }
 
   const auto& ic = m_.interconnect;
   Cycle dur = Cycle(ic.request_cycles);

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <unordered_map>
 #include <ostream>
 #include <vector>
 
@@ -31,6 +32,10 @@ class SnoopBus : public Component {
   SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr);
   void attach(std::vector<SnoopL1*> l1s) { l1s_ = std::move(l1s); }
   void request(int cache, uint64_t line);
+  // A snoop filter: which caches hold a line in any state but I. Broadcasting to every
+  // cache and asking each one gives the same result; this just skips the ones that would
+  // answer "not present" (they ignore other requests in I in every protocol).
+  void presence(int cache, uint64_t line, bool present);
   void handle(int kind, uint64_t arg) override;
   bool idle() const { return !busy_ && waiting_ == 0; }
   void set_trace(std::ostream* t) { trace_ = t; }
@@ -47,6 +52,8 @@ class SnoopBus : public Component {
   const config::MachineCfg& m_;
   stats::Coherence& ctr_;
   std::vector<SnoopL1*> l1s_;
+  std::unordered_map<uint64_t, std::vector<uint64_t>> holders_;  // line -> bitset of caches
+  std::vector<int> snoopers_;
   std::vector<int64_t> pending_;   // per cache: line waiting for the bus, -1 = none
   std::deque<int> fifo_;
   int waiting_ = 0;

@@ -7,10 +7,11 @@ namespace lockstep {
 std::string located(const std::string& file, int line, int col, const std::string& msg) {
   std::string s = file;
   if (line > 0) {
-    s += ":" + std::to_string(line);
-    if (col > 0) s += ":" + std::to_string(col);
+    s.append(":").append(std::to_string(line));
+    if (col > 0) s.append(":").append(std::to_string(col));
   }
-  return s + ": " + msg;
+  s.append(": ").append(msg);
+  return s;
 }
 
 static size_t edit_distance(const std::string& a, const std::string& b) {

@@ -20,10 +20,11 @@ uint64_t load_bytes(const uint8_t* p, unsigned size) {
 }
 void store_bytes(uint8_t* p, unsigned size, uint64_t v) { std::memcpy(p, &v, size); }
 
-// Ops whose effect reaches beyond the core: a spin iteration containing one is not a fixed point.
+// Ops whose effect reaches beyond the core: a spin iteration containing one is not a fixed
+// point. A load is pure when it hits (exec_memory clears purity on a miss).
 bool is_pure(Op op) {
   switch (op) {
-    case Op::Ld: case Op::St: case Op::Xchg: case Op::Cas: case Op::Faa: case Op::FetchOr:
+    case Op::St: case Op::Xchg: case Op::Cas: case Op::Faa: case Op::FetchOr:
     case Op::FetchAnd: case Op::Tas: case Op::Ldx: case Op::Stx: case Op::Call: case Op::Ret:
     case Op::Rand: case Op::Now: case Op::Sev: case Op::Wfe:
       return false;
@@ -38,7 +39,9 @@ Core::Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port,
     : id_(id), engine_(e), point_(p), core_cfg_(p.machine.core), hit_cycles_(p.machine.l1.hit_cycles),
       line_bytes_(p.machine.l1.line_bytes), harness_(h), port_(port), arena_base_(arena_base) {
   lock_.prog = &lock;
+  lock_.base = arena_base;
   cs_.prog = &cs;
+  cs_.base = arena_base + lock.arena_bytes;
   rng_.s = p.seed * 0x100000001b3ULL + uint64_t(id) * 2 + 1;
   outside_rng_.s = p.seed * 0xc2b2ae3d27d4eb4fULL + uint64_t(id) * 2 + 2;
   iterations_left_ = p.workload.warmup_acquisitions + p.workload.acquisitions_per_thread;
@@ -129,7 +132,7 @@ void Core::step() {
         ++pc_;
         break;
       case Op::Lea:
-        r[in.rd] = isa::address(*ctx_->prog, in.addr, arena_base_, id_, r.data());
+        r[in.rd] = isa::address(*ctx_->prog, in.addr, ctx_->base, id_, r.data());
         local += Cycle(cc.alu_cycles);
         ++pc_;
         break;
@@ -212,10 +215,9 @@ void Core::step() {
 // Executes one memory op at the current cycle. Returns false when the core blocks on a miss.
 bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   auto& r = ctx_->regs;
-  uint64_t addr = isa::address(*ctx_->prog, in.addr, arena_base_, id_, r.data());
+  uint64_t addr = isa::address(*ctx_->prog, in.addr, ctx_->base, id_, r.data());
   if (addr % in.size) fault(in, "misaligned " + std::to_string(in.size) + "-byte access at address " + std::to_string(addr));
-  uint64_t lo = arena_base_, hi = arena_base_ + ctx_->prog->arena_bytes;
-  if (ctx_ == &cs_) { lo = arena_base_ + lock_.prog->arena_bytes; hi = lo + cs_.prog->arena_bytes; }
+  uint64_t lo = ctx_->base, hi = ctx_->base + ctx_->prog->arena_bytes;
   if (addr < lo || addr + in.size > hi)
     fault(in, "address " + std::to_string(addr) + " is outside the lock's memory [" + std::to_string(lo) + ", " +
                   std::to_string(hi) + ")");
