@@ -198,6 +198,15 @@ std::string Interpreter::where() const {
   return s;
 }
 
+void Interpreter::own_write(uintptr_t a, int size, uint64_t v) {
+  // The simulator's monitor is lost only when another core takes the line, so the thread's
+  // own stores between ldx and stx keep it. The emulated monitor compares values, so it
+  // follows the thread's own writes to the monitored word.
+  if (a + uintptr_t(size) <= mon_addr_ || mon_addr_ + uintptr_t(mon_size_) <= a) return;
+  if (a == mon_addr_ && size == mon_size_) mon_val_ = isa::truncate(v, unsigned(size));
+  else mon_val_ = mem_load(mon_size_, mon_addr_, __ATOMIC_SEQ_CST);
+}
+
 void Interpreter::wait_for_event() {
 #if defined(__aarch64__)
   // Re-arm the monitor on the last ldx's location and sleep only if it still holds the value
@@ -250,13 +259,29 @@ Interpreter::Exit Interpreter::run(int entry) {
         break;
       case Op::Lea: pc_ = pc; rd = address(d, false); break;
       case Op::Ld: pc_ = pc; rd = mem_load(d.size, address(d, true), ld_mo); break;
-      case Op::St: pc_ = pc; mem_store(d.size, address(d, true), val(d.a), st_mo); break;
-      case Op::Xchg: pc_ = pc; rd = mem_xchg(d.size, address(d, true), val(d.a)); break;
-      case Op::Cas: pc_ = pc; rd = mem_cas(d.size, address(d, true), isa::truncate(val(d.a), d.size), val(d.b)); break;
-      case Op::Faa: pc_ = pc; rd = mem_faa(d.size, address(d, true), val(d.a)); break;
-      case Op::FetchOr: pc_ = pc; rd = mem_for(d.size, address(d, true), val(d.a)); break;
-      case Op::FetchAnd: pc_ = pc; rd = mem_fand(d.size, address(d, true), val(d.a)); break;
-      case Op::Tas: pc_ = pc; rd = mem_xchg(d.size, address(d, true), 1); break;
+      case Op::St: {
+        pc_ = pc;
+        uintptr_t a = address(d, true);
+        uint64_t v = val(d.a);
+        mem_store(d.size, a, v, st_mo);
+        if (mon_addr_) own_write(a, d.size, v);
+        break;
+      }
+      case Op::Xchg: case Op::Cas: case Op::Faa: case Op::FetchOr: case Op::FetchAnd: case Op::Tas: {
+        pc_ = pc;
+        uintptr_t a = address(d, true);
+        uint64_t x = val(d.a), y = val(d.b);
+        switch (d.op) {
+          case Op::Xchg: rd = mem_xchg(d.size, a, x); break;
+          case Op::Cas: rd = mem_cas(d.size, a, isa::truncate(x, d.size), y); break;
+          case Op::Faa: rd = mem_faa(d.size, a, x); break;
+          case Op::FetchOr: rd = mem_for(d.size, a, x); break;
+          case Op::FetchAnd: rd = mem_fand(d.size, a, x); break;
+          default: rd = mem_xchg(d.size, a, 1); break;
+        }
+        if (mon_addr_) own_write(a, d.size, isa::rmw_new(d.op, rd, x, y, d.size));
+        break;
+      }
       case Op::Ldx: {
         pc_ = pc;
         uintptr_t a = address(d, true);

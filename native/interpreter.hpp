@@ -86,6 +86,7 @@ class Interpreter {
   [[noreturn]] void fault(const std::string& msg) const;
   uint64_t next_random();
   void wait_for_event();
+  void own_write(uintptr_t a, int size, uint64_t v);
 
   const isa::Program& prog_;
   RunShared& sh_;

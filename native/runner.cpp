@@ -381,8 +381,11 @@ SingleThreadResult run_single_thread(const isa::Program& prog, int calls, uint64
   sh.clock = &clock;
   sh.t0 = hw::ticks();
   SingleThreadResult res;
+  if (prog.entry_init >= 0) {
+    Interpreter init(prog, sh, 0, 1, seed);  // as in the simulator: init's registers are discarded
+    init.run(prog.entry_init);
+  }
   Interpreter in(prog, sh, 0, 1, seed);
-  if (prog.entry_init >= 0) in.run(prog.entry_init);
   for (int i = 0; i < calls; ++i) {
     if (prog.entry_acquire >= 0) in.run(prog.entry_acquire);
     if (prog.entry_release >= 0) in.run(prog.entry_release);

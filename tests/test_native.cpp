@@ -1,0 +1,372 @@
+// The native harness (native/, docs/native.md): the interpreter against the simulator on
+// single-thread programs, mutual exclusion of every built-in lock on real threads (2 and
+// oversubscribed 8), broken locks caught (exit 3 / 4), the commands' files.
+// Small acquisition counts and short watchdogs: this suite runs on a loaded 2-CPU machine.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "common/error.hpp"
+#include "config/config.hpp"
+#include "config/loader.hpp"
+#include "isa/program.hpp"
+#include "native/runner.hpp"
+#include "native/topology.hpp"
+#include "run/machine.hpp"
+#include "workload/lock_library.hpp"
+
+using namespace lockstep;
+namespace fs = std::filesystem;
+
+namespace {
+
+config::Point small_point(const std::string& lock, int threads, int64_t acq = 100) {
+  config::Point p;
+  p.machine.cores = threads;
+  p.workload.lock = lock;
+  p.workload.threads = threads;
+  p.workload.acquisitions_per_thread = acq;
+  p.workload.warmup_acquisitions = 5;
+  p.workload.critical_section = {20, 0, 1};
+  p.workload.outside.cycles = 50;
+  return p;
+}
+
+isa::Program assemble(const std::string& src, int ncpu = 1) {
+  isa::AssembleOptions o;
+  o.file = "test.lock";
+  o.ncpu = ncpu;
+  return isa::assemble(src, o);
+}
+
+// The simulator's view of a one-thread run: lock registers and arena words, addresses
+// rebased to offsets from the arena start like run_single_thread's.
+native::SingleThreadResult simulate_single(const isa::Program& prog, int calls) {
+  config::Point p = small_point(prog.name, 1, calls);
+  p.workload.warmup_acquisitions = 0;
+  p.workload.critical_section = {0, 0, 0};
+  p.workload.outside.cycles = 0;
+  sim::Machine m(p, {}, &prog);
+  m.run();
+  const uint64_t base = m.arena_base();
+  auto rebase = [&](uint64_t v) { return v >= base && v < base + prog.arena_bytes ? v - base : v; };
+  native::SingleThreadResult r;
+  for (int i = 0; i < 16; ++i) r.regs[i] = rebase(m.core(0).lock_context().regs[size_t(i)]);
+  for (uint64_t off = 0; off + 8 <= prog.arena_bytes; off += 8) r.words.push_back(rebase(m.peek(base + off)));
+  return r;
+}
+
+bool uses_time_or_random(const isa::Program& p) {
+  for (const auto& in : p.code)
+    if (in.op == isa::Op::Rand || in.op == isa::Op::Now) return true;
+  return false;
+}
+
+struct Cmd {
+  int status;
+  std::string out;
+};
+Cmd sh(const std::string& cmd) {
+  Cmd c{-1, ""};
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return c;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) c.out.append(buf, n);
+  int st = pclose(p);
+  c.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return c;
+}
+
+fs::path scratch(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("lockstep-test-native-" + std::to_string(getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+int usable_cpus() { return int(native::read_topology().cpus.size()); }
+
+}  // namespace
+
+TEST_CASE("single thread: every micro-op leaves the same registers and memory natively and in the simulator") {
+  // Sized accesses, every atomic, LL/SC (success, and failure after a plain store), lea on
+  // .percpu and .array, call/ret, signed branches, mod by zero.
+  const char* src = R"(lock everything
+.shared a
+.shared b packed
+.percpu node 2
+.array  slots 4
+acquire:
+  li    r1, 0x1ff
+  st.8  [a], r1
+  ld.8  r2, [a]
+  st.16 [a + 2], 0xabcd
+  st.32 [a + 4], 0xdeadbeef
+  ld    r3, [a]
+  faa   r4, [b], 5
+  faa.8 r5, [b], 255
+  xchg  r6, [node], 7
+  cas   r7, [node], 7, 9
+  cas   r8, [node], 1, 2
+  fetch_or  r9, [node + 8], 0xf0
+  fetch_and r10, [node + 8], 0x30
+  tas.16 r11, [slots]
+  li    r12, 2
+  lea   r13, [slots @ r12]
+  st    [r13], tid
+  ldx   r14, [slots @ r12]
+  add   r14, r14, 40
+  stx   r15, [slots @ r12], r14
+  call  math
+  ret
+math:
+  sub   r1, r1, 0x200
+  blt   r1, 0, neg
+  li    r2, 111
+neg:
+  mul   r2, r1, r1
+  mod   r3, r2, 0
+  shl   r4, r1, 65
+  shr   r5, r1, 60
+  and   r6, r1, 0xff
+  or    r7, r6, 0x100
+  xor   r8, r7, r6
+  ret
+release:
+  ldx   r1, [a]
+  st    [a], 3
+  li    r4, 4
+  stx   r2, [a], r4
+  ld    r3, [a]
+  ret
+)";
+  isa::Program p = assemble(src);
+  for (int calls : {1, 3}) {
+    CAPTURE(calls);
+    auto nat = native::run_single_thread(p, calls);
+    auto sim = simulate_single(p, calls);
+    for (int i = 0; i < 16; ++i) {
+      CAPTURE(i);
+      CHECK(nat.regs[i] == sim.regs[i]);
+    }
+    CHECK(nat.words == sim.words);
+  }
+  // A few values asserted directly, so both executors being wrong the same way shows too.
+  auto nat = native::run_single_thread(p, 1);
+  CHECK(nat.regs[2] == 1);     // release: the thread's own store between ldx and stx keeps
+  CHECK(nat.regs[3] == 4);     //   the monitor (only another core's write loses it)
+  CHECK(nat.regs[15] == 1);    // acquire's ldx/stx pair succeeds
+  CHECK(nat.regs[14] == 40);   // slots[2] held tid (0), + 40
+  CHECK(nat.words[1] == 4);    // b: faa 5, then a byte faa of 255: (5 + 255) & 0xff
+
+}
+
+TEST_CASE("single thread: every built-in lock ends in the same state natively and in the simulator") {
+  for (const auto& name : workload::builtin_locks()) {
+    CAPTURE(name);
+    config::Point pt = small_point(name, 1);
+    isa::Program p = workload::load_lock(pt);
+    auto nat = native::run_single_thread(p, 3);
+    auto sim = simulate_single(p, 3);
+    CHECK(nat.words == sim.words);
+    if (!uses_time_or_random(p))
+      for (int i = 0; i < 16; ++i) {
+        CAPTURE(i);
+        CHECK(nat.regs[i] == sim.regs[i]);
+      }
+  }
+}
+
+TEST_CASE("mutual exclusion: every built-in lock on 2 real threads") {
+  native::NativeOptions o;
+  o.oversubscribe = usable_cpus() < 2;  // the suite must run on a 1-CPU container too
+  o.watchdog_seconds = 20;
+  for (const auto& name : workload::builtin_locks()) {
+    CAPTURE(name);
+    stats::Point st = native::run_native(small_point(name, 2, 200), o);
+    CHECK(st.acquisitions == 400);
+    REQUIRE(st.per_core.size() == 2);
+    CHECK(st.per_core[0].acquisitions + st.per_core[1].acquisitions == 400);
+    CHECK(st.micro_ops() > 0);
+    CHECK(st.cycles > 0);
+    CHECK(st.extra.count("native.acq_per_second") == 1);
+  }
+}
+
+TEST_CASE("mutual exclusion: every built-in lock oversubscribed at 8 threads") {
+  native::NativeOptions o;
+  o.oversubscribe = true;
+  o.watchdog_seconds = 20;
+  for (const auto& name : workload::builtin_locks()) {
+    CAPTURE(name);
+    stats::Point st = native::run_native(small_point(name, 8, 20), o);
+    CHECK(st.acquisitions == 160);
+    CHECK(st.per_core.size() == 8);
+  }
+}
+
+TEST_CASE("hand-written ticket, MCS and TTAS keep mutual exclusion and count no micro-ops") {
+  native::NativeOptions o;
+  o.oversubscribe = true;
+  o.handwritten = true;
+  for (const char* name : {"ticket", "mcs", "ttas"}) {
+    CAPTURE(name);
+    stats::Point st = native::run_native(small_point(name, 4, 100), o);
+    CHECK(st.acquisitions == 400);
+    CHECK(st.micro_ops() == 0);
+    CHECK(st.extra.at("native.handwritten") == 1);
+  }
+  CHECK_THROWS_AS(native::run_native(small_point("clh", 2, 10), o), InputError);
+}
+
+TEST_CASE("a lock whose release does nothing is stopped by the watchdog, naming each thread's pc") {
+  isa::Program p = assemble(R"(lock stuck
+.shared word
+acquire:
+  tas   r1, [word]
+  beq   r1, 0, got
+  pause
+  jmp   acquire
+got:
+  ret
+release:
+  ret
+)", 2);
+  native::NativeOptions o;
+  o.oversubscribe = true;
+  o.watchdog_seconds = 0.3;
+  auto t0 = std::chrono::steady_clock::now();
+  std::string msg;
+  try {
+    native::run_native_program(p, small_point("stuck", 2, 50), o);
+  } catch (const NoProgressError& e) {
+    msg = e.what();
+  }
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(s < 10);  // bounded: the watchdog, not the test timeout, ended it
+  CHECK(msg.find("no progress") != std::string::npos);
+  CHECK(msg.find("lock stuck") != std::string::npos);
+  CHECK(msg.find("thread 0") != std::string::npos);
+  CHECK(msg.find("thread 1") != std::string::npos);
+  CHECK(msg.find("acquire+") != std::string::npos);
+  CHECK(msg.find("test.lock:") != std::string::npos);
+}
+
+TEST_CASE("a lock whose acquire does not wait is caught as a mutual-exclusion violation") {
+  isa::Program p = assemble(R"(lock open_door
+.shared word
+acquire:
+  faa   r1, [word], 1
+  ret
+release:
+  ret
+)", 2);
+  // Four threads on however many CPUs, nearly all their time inside the critical section: a
+  // second thread gets in whether threads run in parallel or one is preempted mid-section.
+  config::Point pt = small_point("open_door", 4, 20000);
+  pt.workload.critical_section.cycles = 1000;
+  pt.workload.outside.cycles = 0;
+  native::NativeOptions o;
+  o.oversubscribe = true;
+  o.watchdog_seconds = 5;
+  std::string msg;
+  try {
+    native::run_native_program(p, pt, o);
+  } catch (const CorrectnessError& e) {
+    msg = e.what();
+  }
+  CHECK(msg.find("mutual exclusion violated") != std::string::npos);
+  CHECK(msg.find("open_door") != std::string::npos);
+}
+
+TEST_CASE("a program fault names file:line and the thread") {
+  isa::Program p = assemble(R"(lock wild
+.shared word
+acquire:
+  li    r1, 64
+  ld    r2, [r1]
+  ret
+release:
+  ret
+)");
+  std::string msg;
+  try {
+    native::run_single_thread(p, 1);
+  } catch (const InputError& e) {
+    msg = e.what();
+  }
+  CHECK(msg.find("test.lock:5") != std::string::npos);
+  CHECK(msg.find("outside the arena") != std::string::npos);
+}
+
+TEST_CASE("more threads than usable CPUs is refused unless oversubscribing") {
+  const int n = usable_cpus() + 1;
+  CHECK_THROWS_AS(native::run_native(small_point("ticket", n, 10)), InputError);
+  native::NativeOptions o;
+  o.oversubscribe = true;
+  CHECK(native::run_native(small_point("ticket", n, 10), o).acquisitions == uint64_t(10 * n));
+}
+
+TEST_CASE("lockstep native run: files, environment facts, exit statuses") {
+  fs::path d = scratch("cli");
+  {
+    std::ofstream f(d / "exp.yaml");
+    f << "name: native-cli\nmachine: {cores: 2}\nworkload:\n  threads: 2\n  acquisitions_per_thread: 50\n"
+         "  warmup_acquisitions: 5\nsweep:\n  workload.lock: [ticket, mcs]\n";
+  }
+  const std::string bin = LOCKSTEP_BINARY;
+  Cmd c = sh(bin + " native run " + (d / "exp.yaml").string() + " -o " + (d / "out").string() + " --oversubscribe");
+  INFO(c.out);
+  REQUIRE(c.status == 0);
+  std::string csv = slurp(d / "out" / "summary.csv");
+  CHECK(csv.rfind("point,workload.lock,cycles,acquisitions,acq_per_kcycle", 0) == 0);
+  CHECK(csv.find("000_lock-ticket,ticket,") != std::string::npos);
+  CHECK(csv.find("001_lock-mcs,mcs,") != std::string::npos);
+  std::string stats = slurp(d / "out" / "points" / "000_lock-ticket" / "stats.json");
+  CHECK(stats.find("\"acquisitions\": 100") != std::string::npos);
+  CHECK(stats.find("\"invalidations\": null") != std::string::npos);  // not measured: null, never 0
+  CHECK(stats.find("\"measured_on\": \"native\"") != std::string::npos);
+  std::string man = slurp(d / "out" / "manifest.json");
+  for (const char* k : {"\"native\"", "\"virtualized\"", "\"smt\"", "\"counter_hz\"", "\"requested_clock_ghz\"",
+                        "\"perf_events\"", "\"physical_cores\""})
+    CHECK(man.find(k) != std::string::npos);
+
+  // Too many threads: exit 2 without --oversubscribe.
+  const std::string n = std::to_string(usable_cpus() + 1);
+  c = sh(bin + " native run " + (d / "exp.yaml").string() + " -o " + (d / "out2").string() +
+         " --set machine.cores=" + n + " --set workload.threads=" + n);
+  CHECK(c.status == 2);
+  CHECK(c.out.find("--oversubscribe") != std::string::npos);
+
+  // A broken lock file: exit 4 from the watchdog, exit 3 from the checker.
+  {
+    std::ofstream f(d / "stuck.lock");
+    f << "lock stuck\n.shared w\nacquire:\n  tas r1, [w]\n  beq r1, 0, ok\n  jmp acquire\nok:\n  ret\nrelease:\n  ret\n";
+    std::ofstream g(d / "open.lock");
+    g << "lock open\n.shared w\nacquire:\n  ret\nrelease:\n  ret\n";
+  }
+  c = sh(bin + " native run " + (d / "exp.yaml").string() + " -o " + (d / "out3").string() +
+         " --oversubscribe --watchdog 0.3 --set workload.lock=" + (d / "stuck.lock").string() + " --set 'sweep={}'");
+  CHECK(c.status == 4);
+  c = sh(bin + " native run " + (d / "exp.yaml").string() + " -o " + (d / "out4").string() +
+         " --oversubscribe --set workload.lock=" + (d / "open.lock").string() +
+         " --set machine.cores=4 --set workload.threads=4 --set workload.acquisitions_per_thread=20000"
+         " --set workload.critical_section.cycles=1000 --set workload.outside.cycles=0 --set 'sweep={}'");
+  CHECK(c.status == 3);
+}
