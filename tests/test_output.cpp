@@ -238,6 +238,16 @@ TEST_CASE("stats.json: same input, same bytes; no acquisitions gives zeros, not 
   CHECK(nlohmann::json::parse(output::stats_json_text(sp.p, empty))["config"].is_null());
 }
 
+TEST_CASE("stats.json: the output folder is not part of the config") {
+  SamplePoint a, b;
+  a.resolved["output"] = {{"dir", "results/a"}};
+  b.resolved["output"] = {{"dir", "results/b"}};
+  const std::string ta = output::stats_json_text(a.p, sample_stats());
+  CHECK(ta == output::stats_json_text(b.p, sample_stats()));
+  CHECK(!nlohmann::json::parse(ta)["config"].contains("output"));
+  CHECK(nlohmann::json::parse(ta)["config"]["machine"]["cores"] == 3);
+}
+
 TEST_CASE("summary.csv: header and row exactly") {
   SamplePoint sp;
   const std::vector<std::string> paths = {"machine.cores", "workload.lock"};

@@ -20,6 +20,9 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
   // The resolved tree is a plain (key-sorted) json; going through its text converts it to
   // ordered_json while keeping that sorted, deterministic order.
   j["config"] = point.resolved ? ojson::parse(point.resolved->dump()) : ojson();
+  // Where results go is not part of what was simulated: leaving output.dir out keeps
+  // stats.json byte-identical between runs written to different folders (-o, shards).
+  if (j["config"].is_object()) j["config"].erase("output");
   j["cycles"] = st.cycles;
   j["acquisitions"] = st.acquisitions;
   j["throughput"] = {{"acq_per_kcycle", round_sig(st.acq_per_kcycle())}};

@@ -13,7 +13,7 @@ namespace lockstep::output {
 
 inline constexpr const char* kStatsSchema = "lockstep.stats/1";
 
-// config is *point.resolved (null when the point has none). Holds no host-side figure
+// config is *point.resolved without its `output` section (null when the point has none). Holds no host-side figure
 // (no wall time, no engine event count, no fast-forward skip count).
 nlohmann::ordered_json stats_json(const config::Point& point, const stats::Point& st);
 
