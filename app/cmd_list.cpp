@@ -20,24 +20,45 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-// The first comment line of a data file (lock or protocol table) describes it; failing that,
-// the first trailing comment (e.g. `lock ticket   # FIFO by taking a number`).
+// The first sentence of a string, ending at a '.' followed by a space or the end, outside
+// parentheses (so "Primer ch. 7" inside "(...)" does not end it).
+std::string first_sentence(const std::string& s) {
+  int depth = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '(') ++depth;
+    if (s[i] == ')' && depth > 0) --depth;
+    if (s[i] == '.' && depth == 0 && (i + 1 == s.size() || s[i + 1] == ' ')) return s.substr(0, i + 1);
+  }
+  return s;
+}
+
+// A data file (lock or protocol table) opens with a comment that describes it; its first
+// sentence, which often runs over two comment lines, is the one-line description. Failing
+// that, the first trailing comment (e.g. `lock ticket   # FIFO by taking a number`).
 std::string description(const std::string& text) {
   std::istringstream in(text);
-  std::string line, trailing;
+  std::string line, block, trailing;
   while (std::getline(in, line)) {
     const std::string t = trim(line);
-    if (!t.empty() && t[0] == '#') {
-      const auto text_start = t.find_first_not_of('#');
-      if (text_start == std::string::npos) continue;  // a rule of ####
-      const std::string d = trim(t.substr(text_start));
-      if (!d.empty()) return d;
+    const bool comment = !t.empty() && t[0] == '#';
+    const auto text_start = comment ? t.find_first_not_of('#') : std::string::npos;
+    const std::string words = text_start == std::string::npos ? "" : trim(t.substr(text_start));
+    if (!words.empty()) {
+      block += (block.empty() ? "" : " ") + words;
       continue;
     }
+    if (!block.empty()) break;  // the end of the first comment block
     const auto hash = t.find('#');
-    if (trailing.empty() && hash != std::string::npos) trailing = trim(t.substr(hash + 1));
+    if (!comment && trailing.empty() && hash != std::string::npos) trailing = trim(t.substr(hash + 1));
   }
-  return trailing;
+  std::string d = first_sentence(block.empty() ? trailing : block);
+  // One line in a terminal: a long sentence is cut at a word and marked.
+  constexpr size_t kMax = 100;
+  if (d.size() > kMax) {
+    const auto space = d.rfind(' ', kMax - 4);
+    d = d.substr(0, space == std::string::npos ? kMax - 4 : space) + " ...";
+  }
+  return d;
 }
 
 void section(const std::string& title, const std::vector<std::pair<std::string, std::string>>& items) {

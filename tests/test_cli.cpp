@@ -150,6 +150,21 @@ TEST_CASE("cli: list shows locks, protocols and topologies") {
   CHECK(r.out.find("locks:") == std::string::npos);
   for (const char* t : {"bus", "crossbar", "ring", "mesh", "numa", "custom"})
     CHECK(r.out.find(std::string("\n  ") + t + " ") != std::string::npos);
+  r = lockstep("list locks");
+  CHECK(r.status == 0);
+  std::istringstream lines(r.out);
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "locks:");
+  int described = 0;
+  while (std::getline(lines, line)) {
+    CAPTURE(line);
+    // "  NAME  DESCRIPTION": every built-in lock's file opens with a comment describing it
+    CHECK(std::regex_match(line, std::regex("  [a-z0-9_]+ +[^ ].*")));
+    CHECK(line.size() <= 120);
+    ++described;
+  }
+  CHECK(described >= 4);
   r = lockstep("list lokcs");
   CHECK(r.status == 2);
   CHECK(r.err.find("did you mean 'locks'?") != std::string::npos);
