@@ -19,11 +19,34 @@ const std::vector<std::string> kSnoopEvents = {
     "Other-GetS", "Other-GetM", "Other-Upgrade"};
 const std::vector<std::string> kSnoopActions = {
     "requestBus", "sendGetS", "sendGetM", "sendUpgrade", "sendPutM", "hit", "supplyData", "writeback"};
+const std::vector<std::string> kDirCacheEvents = {
+    "Load", "Store", "Replacement",
+    "Fwd-GetS", "Fwd-GetM", "Inv", "Put-Ack",
+    "Data", "Data-Acks", "Data-Excl", "AckCount", "AckCount-Acks",
+    "Inv-Ack", "Last-Inv-Ack"};
+const std::vector<std::string> kDirCacheActions = {
+    "sendGetS", "sendGetM", "sendPutS", "sendPutM", "sendPutE", "sendPutO", "sendPutF",
+    "sendDataToReq", "sendDataToDir", "sendInvAck", "setAcks", "decAcks", "hit", "stall"};
+const std::vector<std::string> kDirEvents = {
+    "GetS", "GetM", "GetM-Owner",
+    "PutS-NotLast", "PutS-Last",
+    "PutM-Owner", "PutM-Owner-NotLast", "PutM-NonOwner", "PutM-NonOwner-NotLast",
+    "PutE-Owner", "PutE-Owner-NotLast", "PutE-NonOwner", "PutE-NonOwner-NotLast",
+    "PutO-Owner", "PutO-Owner-NotLast", "PutO-NonOwner", "PutO-NonOwner-NotLast",
+    "PutF-Owner", "PutF-Owner-NotLast", "PutF-NonOwner", "PutF-NonOwner-NotLast",
+    "Data"};
+const std::vector<std::string> kDirActions = {
+    "sendDataToReq", "sendExclDataToReq", "sendAckCountToReq", "sendInvToSharers",
+    "fwdGetSToOwner", "fwdGetMToOwner", "sendPutAck",
+    "addReqToSharers", "removeReqFromSharers", "addOwnerToSharers", "clearSharers",
+    "setOwnerToReq", "clearOwner", "writeMemory", "stall"};
 const std::vector<std::string> kNone;
 
 std::map<std::string, std::pair<const std::vector<std::string>*, const std::vector<std::string>*>>& kinds() {
   static std::map<std::string, std::pair<const std::vector<std::string>*, const std::vector<std::string>*>> k = {
-      {"snoop", {&kSnoopEvents, &kSnoopActions}}};
+      {"snoop", {&kSnoopEvents, &kSnoopActions}},
+      {"cache", {&kDirCacheEvents, &kDirCacheActions}},
+      {"directory", {&kDirEvents, &kDirActions}}};
   return k;
 }
 

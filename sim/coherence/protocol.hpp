@@ -78,4 +78,48 @@ enum Action : uint8_t {
 };
 }  // namespace snoop
 
+// The directory-protocol L1 vocabulary (kind `cache`, Primer Table 8.1 style), as ids for
+// DirL1. Data events are classified by the ack count the requester still waits for:
+// Data = nothing outstanding after this message, Data-Acks = Inv-Acks still to come;
+// Data-Excl = exclusive data (MESI/MOESI/MESIF I -> E); AckCount = an owner's upgrade
+// granted without data. Last-Inv-Ack = the Inv-Ack that brings the count to zero once the
+// count is known (Data or AckCount received).
+namespace dircache {
+enum Event : uint8_t {
+  Load, Store, Replacement,
+  FwdGetS, FwdGetM, Inv, PutAck,
+  Data, DataAcks, DataExcl, AckCount, AckCountAcks,
+  InvAck, LastInvAck,
+  kEvents
+};
+enum Action : uint8_t {
+  sendGetS, sendGetM, sendPutS, sendPutM, sendPutE, sendPutO, sendPutF,
+  sendDataToReq, sendDataToDir, sendInvAck, setAcks, decAcks, hit, stall,
+  kActions
+};
+}  // namespace dircache
+
+// The home directory vocabulary (kind `directory`, Primer Table 8.2 style). Requests are
+// classified by who sent them (Owner: the requester is the directory's owner) and, for
+// Puts, by whether sharers remain once the requester is removed (-NotLast).
+namespace dir {
+enum Event : uint8_t {
+  GetS, GetM, GetMOwner,
+  PutSNotLast, PutSLast,
+  PutMOwner, PutMOwnerNotLast, PutMNonOwner, PutMNonOwnerNotLast,
+  PutEOwner, PutEOwnerNotLast, PutENonOwner, PutENonOwnerNotLast,
+  PutOOwner, PutOOwnerNotLast, PutONonOwner, PutONonOwnerNotLast,
+  PutFOwner, PutFOwnerNotLast, PutFNonOwner, PutFNonOwnerNotLast,
+  Data,
+  kEvents
+};
+enum Action : uint8_t {
+  sendDataToReq, sendExclDataToReq, sendAckCountToReq, sendInvToSharers,
+  fwdGetSToOwner, fwdGetMToOwner, sendPutAck,
+  addReqToSharers, removeReqFromSharers, addOwnerToSharers, clearSharers,
+  setOwnerToReq, clearOwner, writeMemory, stall,
+  kActions
+};
+}  // namespace dir
+
 }  // namespace lockstep::coherence
