@@ -54,6 +54,7 @@ class Core : public Component, public coherence::MemClient {
   // critical-section code (its own scratch registers).
   struct Context {
     const isa::Program* prog = nullptr;
+    uint64_t base = 0;  // where its variables start
     Regs regs{};
   };
 
