@@ -1,0 +1,51 @@
+#include "run/bench.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "run/machine.hpp"
+
+namespace lockstep::sim {
+
+std::vector<BenchCase> bench_cases(bool quick) {
+  int64_t k = quick ? 10 : 1;  // --quick: a tenth of the work, for a smoke run
+  std::vector<BenchCase> v;
+  v.push_back({"ticket-32-bus", "ticket", 32, 100000 / k});
+  v.push_back({"mcs-64-bus", "mcs", 64, 100000 / k});
+  return v;
+}
+
+void run_bench(const std::vector<BenchCase>& cases, const std::string& filter, std::ostream& out) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%-22s %-4s %9s %12s %12s %12s %12s %13s\n", "case", "ff", "host_s", "events",
+                "events/s", "acq/s", "msgs/s", "sim_cycles");
+  out << buf;
+  for (const auto& c : cases) {
+    if (!filter.empty() && c.name.find(filter) == std::string::npos) continue;
+    for (bool ff : {true, false}) {
+      config::Point p;
+      p.name = c.name;
+      p.machine.cores = c.cores;
+      p.machine.protocol = c.protocol;
+      p.machine.coherence = c.coherence;
+      p.machine.interconnect.topology = c.topology;
+      p.machine.interconnect.width = c.width;
+      p.machine.interconnect.height = c.height;
+      p.workload.lock = c.lock;
+      p.workload.threads = c.cores;
+      p.workload.acquisitions_per_thread = c.total_acquisitions / c.cores;
+      p.workload.warmup_acquisitions = 0;
+      p.run.fast_forward = ff;
+      auto t0 = std::chrono::steady_clock::now();
+      Machine m(p);
+      auto s = m.run();
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::snprintf(buf, sizeof buf, "%-22s %-4s %9.3f %12llu %12.0f %12.0f %12.0f %13llu\n", c.name.c_str(),
+                    ff ? "on" : "off", secs, (unsigned long long)s.events, double(s.events) / secs,
+                    double(s.acquisitions) / secs, double(s.coherence.messages) / secs, (unsigned long long)s.cycles);
+      out << buf << std::flush;
+    }
+  }
+}
+
+}  // namespace lockstep::sim
