@@ -160,10 +160,12 @@ void Core::step() {
         if (phase_ == Phase::Acquire) {
           harness_.acquire_returned(*this, now, acquire_start_);
           ctr_.cycles_acquiring += now - acquire_start_;
+          acquired_at_ = now;
           phase_ = Phase::CS;
           call(cs_, 0);
         } else if (phase_ == Phase::CS) {
           harness_.release_called(*this, now);
+          ctr_.cycles_in_cs += now - acquired_at_;
           phase_ = Phase::Release;
           call(lock_, lock_.prog->entry_release);
         } else {

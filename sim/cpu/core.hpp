@@ -133,6 +133,7 @@ class Core : public Component, public coherence::MemClient {
   Xorshift rng_{0}, outside_rng_{0};
   stats::PerCore ctr_;
   Cycle acquire_start_ = 0;
+  Cycle acquired_at_ = 0;
   // LL/SC monitor and the ARM event register
   bool monitor_ = false;
   uint64_t monitor_line_ = 0;
