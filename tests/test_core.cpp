@@ -257,3 +257,50 @@ TEST_CASE("a wild address and a misaligned access are program errors (exit 2) na
   CHECK(mis.find("test.lock:9:3: misaligned 8-byte access at address 65540") == 0);
   CHECK(mis.find("misaligned 8-byte access") != std::string::npos);
 }
+
+TEST_CASE("wfe sleeps until the monitored line is written by another core; sev wakes a sleeper") {
+  // Thread 1 parks in wfe on x's monitor; thread 0 writes x at cycle ~1000.
+  Directed d(2, R"(lock ev
+capacity 64
+.shared x
+.shared t
+acquire:
+  beq tid, 1, waiter
+  work 1000
+  st [x], 1
+  ret
+waiter:
+  ldx r1, [x]
+  bne r1, 0, woke
+  wfe
+  jmp waiter
+woke:
+  now r2
+  st [t], r2
+  ret
+release:
+  ret
+)");
+  uint64_t woke = d.word("t");
+  CHECK(woke > 1000);
+  CHECK(woke < 1400);  // the write at ~1000 plus a GetM, the wake and a GetS: not a timeout
+  CHECK(d.s.per_core[1].micro_ops < 20);  // it slept: a handful of ops, not a spin
+
+  Directed s(2, R"(lock ev
+capacity 64
+.shared t
+acquire:
+  beq tid, 1, waiter
+  work 500
+  sev
+  ret
+waiter:
+  wfe
+  now r2
+  st [t], r2
+  ret
+release:
+  ret
+)");
+  CHECK(s.word("t") == 502);  // sev at cycle 500 (+1 for sev itself), seen from the next cycle
+}
