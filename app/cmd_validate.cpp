@@ -1,6 +1,88 @@
-// Placeholder: replaced by the work that owns this subcommand.
+// lockstep validate EXPERIMENT.yaml [-o DIR] [--machine FILE] [--set path=value]... [--seed N]
+//                   [--oversubscribe] [--watchdog SECONDS]
+#include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
 #include "app/commands.hpp"
+#include "common/error.hpp"
+#include "config/loader.hpp"
+#include "native/experiment.hpp"
+#include "native/validate.hpp"
+#include "output/atomic_file.hpp"
+
+namespace po = boost::program_options;
+
 namespace lockstep::app {
-int cmd_validate(int, char**) { std::cerr << "lockstep validate: not available yet\n"; return 1; }
+
+namespace {
+const char* kUsage =
+    "usage: lockstep validate EXPERIMENT.yaml [-o DIR] [--machine calibrated.yaml] [--set path=value]... [--seed N]\n"
+    "                         [--oversubscribe] [--watchdog SECONDS]";
+}
+
+int cmd_validate(int argc, char** argv) {
+  po::options_description opts("options");
+  opts.add_options()
+      ("help,h", "this text")
+      ("output,o", po::value<std::string>(), "output directory (overrides output.dir); validate.csv goes there")
+      ("machine", po::value<std::string>(), "simulate on this machine YAML's parameters (e.g. from lockstep calibrate)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")
+      ("seed", po::value<uint64_t>(), "override seed:")
+      ("oversubscribe", "allow more threads than usable CPUs (the comparison is then meaningless)")
+      ("watchdog", po::value<double>()->default_value(5.0), "seconds without any native acquisition before exit 4");
+  po::options_description hidden;
+  hidden.add_options()("experiment", po::value<std::vector<std::string>>(), "");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("experiment", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string("validate: ") + e.what() + "\n" + kUsage);
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n\n" << opts;
+    return kExitOk;
+  }
+  if (!vm.count("experiment") || vm["experiment"].as<std::vector<std::string>>().size() != 1)
+    throw InputError(std::string("validate: expected one experiment file\n") + kUsage);
+
+  config::LoadOptions lo;
+  if (vm.count("machine")) lo.sets = native::machine_overrides(vm["machine"].as<std::string>());
+  if (vm.count("set"))
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) lo.sets.push_back(s);
+  if (vm.count("seed")) {
+    lo.seed_given = true;
+    lo.seed = vm["seed"].as<uint64_t>();
+  }
+  if (vm.count("output")) lo.output_dir = vm["output"].as<std::string>();
+  native::NativeOptions no;
+  no.oversubscribe = vm.count("oversubscribe") > 0;
+  no.watchdog_seconds = vm["watchdog"].as<double>();
+
+  const config::Experiment exp = config::load_experiment(vm["experiment"].as<std::vector<std::string>>()[0], lo);
+  const native::Environment env = native::read_environment();
+  int max_threads = 0;
+  for (const auto& p : exp.points) {
+    int t = p.workload.threads > 0 ? p.workload.threads : p.machine.cores;
+    max_threads = std::max(max_threads, t);
+    if (t > int(env.topo.cpus.size()) && !no.oversubscribe)
+      throw InputError(exp.file + ": point " + p.name + " wants " + std::to_string(t) + " threads but this machine has " +
+                       std::to_string(env.topo.cpus.size()) + " usable CPUs; pass --oversubscribe to run anyway");
+  }
+  std::cout << native::environment_warnings(env, max_threads, false);
+  const native::Validation v = native::validate(exp, no);
+  const std::string path = (std::filesystem::path(exp.output_dir) / "validate.csv").string();
+  output::write_file_atomic(path, native::validation_csv(v));
+  std::cout << native::validation_table(v) << "\n-> " << path << "\n";
+  return kExitOk;
+}
+
 }  // namespace lockstep::app

@@ -6,6 +6,8 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +21,7 @@
 #include "config/loader.hpp"
 #include "isa/program.hpp"
 #include "native/runner.hpp"
+#include "native/validate.hpp"
 #include "native/topology.hpp"
 #include "workload/lock_library.hpp"
 // LOCKSTEP_NATIVE_ONLY: the cross build (scripts/test-aarch64.sh) compiles only the native
@@ -398,5 +401,56 @@ TEST_CASE("lockstep native run: files, environment facts, exit statuses") {
          " --set machine.cores=4 --set workload.threads=4 --set workload.acquisitions_per_thread=20000"
          " --set workload.critical_section.cycles=1000 --set workload.outside.cycles=0 --set 'sweep={}'");
   CHECK(c.status == 3);
+}
+TEST_CASE("Kendall tau: same order 1, reversed -1, ties neither") {
+  CHECK(native::kendall_tau({1, 2, 3, 4}, {10, 20, 30, 40}) == doctest::Approx(1));
+  CHECK(native::kendall_tau({1, 2, 3, 4}, {4, 3, 2, 1}) == doctest::Approx(-1));
+  CHECK(native::kendall_tau({1, 2, 3}, {1, 3, 2}) == doctest::Approx(1.0 / 3));
+  CHECK(std::isnan(native::kendall_tau({1}, {1})));
+}
+
+TEST_CASE("lockstep calibrate writes a machine YAML the loader accepts, and its raw table") {
+  if (usable_cpus() < 2) return;  // calibration needs a pair of cores
+  fs::path d = scratch("calibrate");
+  Cmd c = sh(std::string(LOCKSTEP_BINARY) + " calibrate --reps 5 --pairs 1 -o " + (d / "m.yaml").string());
+  INFO(c.out);
+  REQUIRE(c.status == 0);
+  config::Experiment e = config::load_experiment((d / "m.yaml").string());
+  REQUIRE(e.points.size() == 1);
+  const auto& m = e.points[0].machine;
+  CHECK(m.cores == usable_cpus());
+  CHECK(m.clock_ghz > 0.1);
+  CHECK(m.l1.hit_cycles >= 1);
+  CHECK(m.interconnect.request_cycles >= 1);
+  CHECK(m.interconnect.data_cycles >= 1);
+  std::string csv = slurp(d / "m.csv");
+  CHECK(csv.rfind("cpu_a,cpu_b,cpu_c,state,op,median_cycles,p10_cycles,p90_cycles,min_cycles,reps\n", 0) == 0);
+  CHECK(csv.find(",M,faa,") != std::string::npos);
+  CHECK(csv.find(",local,load,") != std::string::npos);
+  // And `lockstep run` simulates on it.
+  c = sh(std::string(LOCKSTEP_BINARY) + " run " + (d / "m.yaml").string() + " -o " + (d / "run").string() +
+         " --set workload.acquisitions_per_thread=20");
+  CHECK(c.status == 0);
+}
+
+TEST_CASE("lockstep validate writes validate.csv and prints the table and tau") {
+  fs::path d = scratch("validate");
+  {
+    std::ofstream f(d / "exp.yaml");
+    f << "name: native-validate\nmachine: {cores: 2}\nworkload:\n  threads: 2\n  acquisitions_per_thread: 50\n"
+         "  warmup_acquisitions: 5\nsweep:\n  workload.lock: [tas, ticket, mcs]\n";
+  }
+  Cmd c = sh(std::string(LOCKSTEP_BINARY) + " validate " + (d / "exp.yaml").string() + " -o " + (d / "out").string() +
+             " --oversubscribe");
+  INFO(c.out);
+  REQUIRE(c.status == 0);
+  std::string csv = slurp(d / "out" / "validate.csv");
+  CHECK(csv.rfind("point,lock,threads,sim_acq_per_kcycle,native_acq_per_kcycle,acq_per_kcycle_rel_err,"
+                  "sim_handoff_p50,native_handoff_p50,handoff_p50_rel_err\n", 0) == 0);
+  CHECK(csv.find("000_lock-tas,tas,2,") != std::string::npos);
+  CHECK(csv.find("002_lock-mcs,mcs,2,") != std::string::npos);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
+  CHECK(c.out.find("Kendall tau") != std::string::npos);
+  CHECK(c.out.find("threads   2:") != std::string::npos);
 }
 #endif  // LOCKSTEP_NATIVE_ONLY
