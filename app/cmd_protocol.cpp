@@ -1,6 +1,84 @@
-// Placeholder: replaced by the work that owns this subcommand.
+// lockstep protocol show NAME [--coherence snoop|directory] [--format md|dot]
+// Prints the table the simulator executes (parsed from the built-in or the given file):
+// snoop -> the `snoop` controller; directory -> the `cache` and `directory` controllers.
 #include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
 #include "app/commands.hpp"
+#include "coherence/protocol.hpp"
+#include "coherence/render.hpp"
+#include "common/error.hpp"
+
+namespace po = boost::program_options;
+
 namespace lockstep::app {
-int cmd_protocol(int, char**) { std::cerr << "lockstep protocol: not available yet\n"; return 1; }
+
+namespace {
+const char* kUsage = "usage: lockstep protocol show NAME [--coherence snoop|directory] [--format md|dot]\n"
+                     "  NAME: MSI, MESI, MOESI, MESIF (any case) or a path to a .table file";
+}
+
+int cmd_protocol(int argc, char** argv) {
+  po::options_description opts("options");
+  opts.add_options()
+      ("help,h", "this text")
+      ("coherence", po::value<std::string>()->default_value("snoop"), "which controllers: snoop | directory")
+      ("format", po::value<std::string>()->default_value("md"), "md (Markdown tables) | dot (Graphviz)");
+  po::options_description hidden;
+  hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("args", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string("protocol: ") + e.what() + "\n" + kUsage);
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n\n" << opts;
+    return kExitOk;
+  }
+  std::vector<std::string> args;
+  if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+  if (args.empty() || args[0] != "show") {
+    std::string msg = "protocol: expected 'show'";
+    if (!args.empty()) {
+      msg += ", got '" + args[0] + "'";
+      if (nearest(args[0], {"show"}) == "show") msg += " (did you mean 'show'?)";
+    }
+    throw InputError(msg + "\n" + kUsage);
+  }
+  if (args.size() != 2) throw InputError(std::string("protocol show: expected one protocol NAME\n") + kUsage);
+  const std::string coherence = vm["coherence"].as<std::string>();
+  const std::string format = vm["format"].as<std::string>();
+  if (coherence != "snoop" && coherence != "directory") {
+    std::string near = nearest(coherence, {"snoop", "directory"});
+    throw InputError("protocol show: --coherence '" + coherence + "' is not snoop or directory" +
+                     (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+  }
+  if (format != "md" && format != "dot") {
+    std::string near = nearest(format, {"md", "dot"});
+    throw InputError("protocol show: --format '" + format + "' is not md or dot" +
+                     (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+  }
+
+  const coherence::Protocol p = coherence::load_protocol(args[1]);  // unknown: InputError naming the nearest
+  std::vector<std::string> kinds = coherence == "snoop" ? std::vector<std::string>{"snoop"}
+                                                        : std::vector<std::string>{"cache", "directory"};
+  bool first = true;
+  for (const auto& k : kinds) {
+    const auto& c = p.controller(k);
+    if (!first) std::cout << "\n";
+    first = false;
+    std::cout << (format == "md" ? coherence::render_markdown(p, c) : coherence::render_dot(p, c));
+  }
+  return kExitOk;
+}
+
 }  // namespace lockstep::app

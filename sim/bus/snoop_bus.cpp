@@ -1,6 +1,7 @@
 #include "bus/snoop_bus.hpp"
 
 #include <cstring>
+#include <sstream>
 
 #include "coherence/snoop_l1.hpp"
 #include "common/error.hpp"
@@ -129,11 +130,15 @@ void SnoopBus::complete() {
 }
 
 // Single-writer/multiple-reader and the data-value invariant for one line, checked at the
-// end of every transaction that touched it (run.check_invariants).
+// end of every transaction that touched it (run.check_invariants). Also: at most one copy
+// in an owner state (the one that answers requests: M, E, O, MESIF's F), since two owners
+// would both drive the data bus.
 void SnoopBus::check_line(uint64_t line) {
-  int exclusive = -1, readable = 0;
+  int exclusive = -1, readable = 0, owner = -1;
   const uint8_t* ref = nullptr;
   bool dirty = false;
+  std::ostringstream at;
+  at << " (line 0x" << std::hex << line * uint64_t(m_.l1.line_bytes) << std::dec << ", cycle " << engine_.now() << ")";
   for (auto* l1 : l1s_) {
     CacheLine* c = l1->find(line);
     if (!c) continue;
@@ -141,21 +146,25 @@ void SnoopBus::check_line(uint64_t line) {
     if (!st.readable) continue;
     ++readable;
     if (st.exclusive) {
-      if (exclusive >= 0) throw CorrectnessError("coherence invariant violated: cores " + std::to_string(exclusive) + " and " + std::to_string(l1->id()) + " both hold line exclusively at cycle " + std::to_string(engine_.now()));
+      if (exclusive >= 0) throw CorrectnessError("coherence invariant violated: cores " + std::to_string(exclusive) + " and " + std::to_string(l1->id()) + " both hold line exclusively" + at.str());
       exclusive = l1->id();
+    }
+    if (st.owner) {
+      if (owner >= 0) throw CorrectnessError("coherence invariant violated (single owner): cores " + std::to_string(owner) + " and " + std::to_string(l1->id()) + " both hold the line in an owner state" + at.str());
+      owner = l1->id();
     }
     dirty |= st.dirty;
     if (ref && std::memcmp(ref, c->data, size_t(m_.l1.line_bytes)) != 0)
-      throw CorrectnessError("data-value invariant violated: two readable copies of a line differ at cycle " + std::to_string(engine_.now()));
+      throw CorrectnessError("data-value invariant violated: two readable copies of a line differ" + at.str());
     ref = c->data;
   }
   if (exclusive >= 0 && readable > 1)
-    throw CorrectnessError("coherence invariant violated (single writer): core " + std::to_string(exclusive) + " holds a line exclusively while " + std::to_string(readable - 1) + " other copies exist, cycle " + std::to_string(engine_.now()));
+    throw CorrectnessError("coherence invariant violated (single writer): core " + std::to_string(exclusive) + " holds a line exclusively while " + std::to_string(readable - 1) + " other copies exist" + at.str());
   if (ref && !dirty) {
     std::vector<uint8_t> mem(size_t(m_.l1.line_bytes));
     l1s_[0]->memory().read(line, mem.data());
     if (std::memcmp(ref, mem.data(), mem.size()) != 0)
-      throw CorrectnessError("data-value invariant violated: clean copies differ from memory at cycle " + std::to_string(engine_.now()));
+      throw CorrectnessError("data-value invariant violated: clean copies differ from memory" + at.str());
   }
 }
 

@@ -50,6 +50,12 @@ void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
         client_->perform(c.data);
         break;
       case supplyData:
+        // Two caches driving the data bus in one transaction is a protocol error (e.g. a
+        // MESIF table whose S copies answer too), even when they happen to agree.
+        if (t->supplier >= 0 && t->supplier != id_)
+          throw CorrectnessError("coherence protocol error: cores " + std::to_string(t->supplier) + " and " +
+                                 std::to_string(id_) + " both supplied data for one bus transaction " +
+                                 spec_.describe(c.state, event) + " at cycle " + std::to_string(engine_.now()));
         t->supplier = id_;
         std::memcpy(t->data.data(), c.data, t->data.size());
         break;
