@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "config/loader.hpp"
 #include "native/experiment.hpp"
+#include "native/overhead.hpp"
 #include "output/summary.hpp"
 
 namespace po = boost::program_options;
@@ -20,7 +21,8 @@ namespace lockstep::app {
 namespace {
 const char* kUsage =
     "usage: lockstep native run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--oversubscribe]\n"
-    "                           [--handwritten] [--watchdog SECONDS] [--order sc|acqrel] [--no-perf]";
+    "                           [--handwritten] [--watchdog SECONDS] [--order sc|acqrel] [--no-perf]\n"
+    "       lockstep native overhead [--calls N]   (interpreter vs hand-written, one thread, uncontended)";
 }
 
 int cmd_native(int argc, char** argv) {
@@ -34,7 +36,8 @@ int cmd_native(int argc, char** argv) {
       ("handwritten", "run the hand-written C++ lock of the same name (ticket, mcs, ttas) instead of the program")
       ("watchdog", po::value<double>()->default_value(5.0), "seconds without any acquisition before exit 4")
       ("order", po::value<std::string>()->default_value("sc"), "plain ld/st ordering: sc (as simulated) or acqrel")
-      ("no-perf", "do not open hardware counters");
+      ("no-perf", "do not open hardware counters")
+      ("calls", po::value<long>()->default_value(200000), "overhead: acquire+release pairs per timed batch");
   po::options_description hidden;
   hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
   po::options_description all;
@@ -55,7 +58,14 @@ int cmd_native(int argc, char** argv) {
   }
   std::vector<std::string> args;
   if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
-  if (args.empty() || args[0] != "run") throw InputError(std::string("native: expected 'run'\n") + kUsage);
+  if (!args.empty() && args[0] == "overhead") {
+    if (args.size() != 1) throw InputError(std::string("native overhead: takes no file\n") + kUsage);
+    long calls = vm["calls"].as<long>();
+    if (calls < 1) throw InputError("native overhead: --calls must be at least 1");
+    std::cout << native::overhead_table(native::measure_overhead(calls));
+    return kExitOk;
+  }
+  if (args.empty() || args[0] != "run") throw InputError(std::string("native: expected 'run' or 'overhead'\n") + kUsage);
   if (args.size() != 2) throw InputError(std::string("native run: expected one experiment file\n") + kUsage);
 
   native::NativeOptions no;

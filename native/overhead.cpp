@@ -1,0 +1,90 @@
+#include "overhead.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+
+#include "clock.hpp"
+#include "config/config.hpp"
+#include "handwritten/locks.hpp"
+#include "interpreter.hpp"
+#include "platform.hpp"
+#include "topology.hpp"
+#include "workload/lock_library.hpp"
+
+namespace lockstep::native {
+
+std::vector<OverheadRow> measure_overhead(long calls, int batches) {
+  pin_to_cpu(read_topology().cpus.at(0).id);
+  std::vector<OverheadRow> out;
+  const double ns_per_tick = 1e9 / tick_rate().hz;
+  for (const auto& name : handwritten_locks()) {
+    OverheadRow r;
+    config::Point p;
+    p.workload.lock = name;
+    p.workload.threads = 1;
+    p.machine.cores = 1;
+    isa::Program prog = workload::load_lock(p);
+    CycleClock clock(3.0);
+    Arena arena(std::max<uint64_t>(prog.arena_bytes, 8));
+    RunShared sh;
+    sh.arena = arena.base();
+    sh.arena_bytes = prog.arena_bytes;
+    sh.clock = &clock;
+    sh.t0 = hw::ticks();
+    if (prog.entry_init >= 0) Interpreter(prog, sh, 0, 1, 1).run(prog.entry_init);
+    Interpreter in(prog, sh, 0, 1, 1);
+    auto hand = make_handwritten(name, 1);
+    std::atomic<bool> stop{false};
+    std::vector<double> ti, th, ta;
+    for (int b = 0; b < batches; ++b) {
+      sh.order = Order::AcqRel;
+      uint64_t ta0 = hw::ticks();
+      for (long i = 0; i < calls; ++i) {
+        in.run(prog.entry_acquire);
+        in.run(prog.entry_release);
+      }
+      sh.order = Order::SeqCst;
+      uint64_t t0 = hw::ticks();
+      ta.push_back(double(t0 - ta0) * ns_per_tick / double(calls));
+      for (long i = 0; i < calls; ++i) {
+        in.run(prog.entry_acquire);
+        in.run(prog.entry_release);
+      }
+      uint64_t t1 = hw::ticks();
+      for (long i = 0; i < calls; ++i) {
+        hand->acquire(0, stop);
+        hand->release(0);
+      }
+      uint64_t t2 = hw::ticks();
+      ti.push_back(double(t1 - t0) * ns_per_tick / double(calls));
+      th.push_back(double(t2 - t1) * ns_per_tick / double(calls));
+    }
+    std::sort(ti.begin(), ti.end());
+    std::sort(th.begin(), th.end());
+    std::sort(ta.begin(), ta.end());
+    r.interp_acqrel_ns = ta[ta.size() / 2];
+    r.lock = name;
+    r.interp_ns = ti[ti.size() / 2];
+    r.hand_ns = th[th.size() / 2];
+    r.micro_ops = double(in.micro_ops()) / double(2 * calls * batches);
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::string overhead_table(const std::vector<OverheadRow>& rows) {
+  std::string s =
+      "ns per uncontended acquire+release, one thread (median of batches)\n"
+      "lock      interp sc  interp acqrel  hand-written  ratio(acqrel/hand)  micro-ops  extra ns/micro-op\n";
+  char b[200];
+  for (const auto& r : rows) {
+    std::snprintf(b, sizeof b, "%-8s  %9.1f  %13.1f  %12.1f  %18.2f  %9.1f  %17.2f\n", r.lock.c_str(), r.interp_ns,
+                  r.interp_acqrel_ns, r.hand_ns, r.hand_ns > 0 ? r.interp_acqrel_ns / r.hand_ns : 0.0, r.micro_ops,
+                  r.micro_ops > 0 ? (r.interp_acqrel_ns - r.hand_ns) / r.micro_ops : 0.0);
+    s += b;
+  }
+  return s;
+}
+
+}  // namespace lockstep::native

@@ -1,0 +1,20 @@
+// `lockstep native overhead`: what the interpreter costs over hand-written C++, with no
+// harness around it: one thread calls acquire + release back to back, uncontended, for
+// each lock that has a hand-written version. Median of several timed batches.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace lockstep::native {
+
+struct OverheadRow {
+  std::string lock;
+  double interp_ns = 0, hand_ns = 0;   // per acquire + release pair (interpreted: seq_cst ld/st)
+  double interp_acqrel_ns = 0;          // interpreted with --order acqrel (as the hand-written ones)
+  double micro_ops = 0;                // interpreted micro-ops per pair
+};
+
+std::vector<OverheadRow> measure_overhead(long calls, int batches = 7);
+std::string overhead_table(const std::vector<OverheadRow>& rows);
+
+}  // namespace lockstep::native
