@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "config/loader.hpp"
 #include "output/driver.hpp"
+#include "output/pivot.hpp"
 #include "run/simulate.hpp"
 
 namespace po = boost::program_options;
@@ -78,6 +79,7 @@ int cmd_run(int argc, char** argv) {
       exp, ro, [](const config::Point& p, const sim::SimOptions& so) { return sim::simulate(p, so); });
 
   std::cout << output::summary_table(exp.swept_paths, run.results);
+  std::cout << output::pivot_tables(exp.swept_paths, run.results, output::default_pivot_metrics(run.results));
   std::ostringstream where;
   where.precision(3);
   where << std::fixed << run.wall_seconds;
