@@ -15,6 +15,7 @@
 #include "output/driver.hpp"
 #include "output/format.hpp"
 #include "output/manifest.hpp"
+#include "output/pivot.hpp"
 #include "output/stats_json.hpp"
 #include "output/summary.hpp"
 
@@ -427,4 +428,34 @@ TEST_CASE("driver: a failing point stops the run with its own error type, point-
   output::RunOptions bad;
   bad.jobs = 0;
   CHECK_THROWS_AS(output::run_experiment(e, bad, fake_simulate), InputError);
+}
+
+TEST_CASE("pivot: a two-path sweep becomes a grid per metric; other sweeps print nothing") {
+  std::vector<config::Point> pts(4);
+  std::vector<output::PointResult> rs;
+  const char* locks[] = {"ticket", "mcs"};
+  const char* cores[] = {"2", "4"};
+  for (int i = 0; i < 4; ++i) {
+    pts[size_t(i)].swept = {{"workload.lock", locks[i / 2]}, {"machine.cores", cores[i % 2]}};
+    stats::Point s;
+    s.acquisitions = 10;
+    s.cycles = 1000;
+    s.coherence.bus_transactions = uint64_t(10 * (i + 1));
+    s.coherence.invalidations = uint64_t(5 * i);
+    rs.push_back(output::PointResult{&pts[size_t(i)], s});
+  }
+  std::vector<std::string> paths = {"workload.lock", "machine.cores"};
+  auto metrics = output::default_pivot_metrics(rs);
+  REQUIRE(metrics.size() == 3);
+  CHECK(metrics[0].title == "bus transactions per acquisition");
+  std::string t = output::pivot_tables(paths, rs, metrics);
+  CHECK(t.find("bus transactions per acquisition (rows: workload.lock, columns: machine.cores)\n"
+               "workload.lock         2         4\n"
+               "ticket             1.00      2.00\n"
+               "mcs                3.00      4.00\n") != std::string::npos);
+  CHECK(t.find("mcs                1.00      1.50\n") != std::string::npos);  // invalidations
+  CHECK(t.find("ticket            10.00     10.00\n") != std::string::npos);  // acq per kcycle
+  CHECK(output::pivot_tables({"workload.lock"}, rs, metrics).empty());
+  rs[0].stats.coherence.messages = 3;
+  CHECK(output::default_pivot_metrics(rs)[0].title == "network messages per acquisition");
 }
