@@ -1,5 +1,6 @@
 #include "run/machine.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.hpp"
@@ -15,20 +16,48 @@ struct Machine::Port : cpu::MemPort {
   void touch(uint64_t line) override { l1.touch(line); }
 };
 
+struct Machine::DirPort : cpu::MemPort {
+  coherence::DirL1& l1;
+  explicit DirPort(coherence::DirL1& l) : l1(l) {}
+  bool access(uint64_t line, bool write) override { return l1.access(line, write); }
+  void touch(uint64_t line) override { l1.touch(line); }
+};
+
 Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Program* lock)
     : p_(p), memory_(p.machine.l1.line_bytes) {
   if (p_.workload.threads <= 0) p_.workload.threads = p_.machine.cores;
   if (p_.workload.threads > p_.machine.cores)
     throw InputError("workload.threads (" + std::to_string(p_.workload.threads) + ") exceeds machine.cores (" +
                      std::to_string(p_.machine.cores) + "): the simulator runs one thread per core");
-  if (p_.machine.coherence != "snoop")
-    throw InputError("machine.coherence: '" + p_.machine.coherence + "' is not supported by this build (use snoop)");
+  if (p_.machine.coherence != "snoop" && p_.machine.coherence != "directory")
+    throw InputError("machine.coherence: '" + p_.machine.coherence + "' is not supported (use snoop or directory)");
   protocol_ = coherence::load_protocol(p_.machine.protocol);
-  const auto& spec = protocol_.controller("snoop");
   lock_ = lock ? *lock : workload::load_lock(p_);
   cs_ = workload::critical_section_program(p_.workload.critical_section, p_.machine.l1.line_bytes);
 
   harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_);
+  if (p_.machine.coherence == "snoop") build_snoop(protocol_.controller("snoop"), opt);
+  else build_directory(opt);
+
+  std::vector<cpu::Core*> cores;
+  for (int t = 0; t < p_.workload.threads; ++t) {
+    cores_.push_back(std::make_unique<cpu::Core>(t, engine_, p_, *harness_, ports_[size_t(t)].get(), lock_, cs_, kArenaBase));
+    if (fabric_) dir_l1s_[size_t(t)]->set_client(cores_.back().get());
+    else l1s_[size_t(t)]->set_client(cores_.back().get());
+    cores.push_back(cores_.back().get());
+  }
+  // Caches with no thread still snoop; give them a client that ignores everything.
+  harness_->set_cores(cores);
+  if (fabric_) harness_->on_idle_query([this] { return fabric_->idle(); });
+  else harness_->on_idle_query([this] { return bus_->idle(); });
+  harness_->on_reset([this] {
+    ctr_ = stats::Coherence{};
+    for (auto& c : cores_) c->counters() = stats::PerCore{};
+    if (fabric_) fabric_->reset_stats();
+  });
+}
+
+void Machine::build_snoop(const coherence::ControllerSpec& spec, const SimOptions& opt) {
   bus_ = std::make_unique<coherence::SnoopBus>(engine_, p_.machine, ctr_);
   std::vector<coherence::SnoopL1*> raw;
   for (int c = 0; c < p_.machine.cores; ++c) {
@@ -44,20 +73,43 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
     trace_ << "# cycle requester request line data-from invalidations bus-cycles\n";
     bus_->set_trace(&trace_);
   }
-  std::vector<cpu::Core*> cores;
-  for (int t = 0; t < p_.workload.threads; ++t) {
-    ports_.push_back(std::make_unique<Port>(*l1s_[size_t(t)]));
-    cores_.push_back(std::make_unique<cpu::Core>(t, engine_, p_, *harness_, ports_.back().get(), lock_, cs_, kArenaBase));
-    l1s_[size_t(t)]->set_client(cores_.back().get());
-    cores.push_back(cores_.back().get());
+  for (int t = 0; t < p_.workload.threads; ++t) ports_.push_back(std::make_unique<Port>(*l1s_[size_t(t)]));
+}
+
+// Directory coherence: L1s and home controllers exchanging messages over the network.
+void Machine::build_directory(const SimOptions& opt) {
+  const auto& cache = protocol_.controller("cache");
+  const auto& home = protocol_.controller("directory");
+  const int cores = p_.machine.cores;
+  net_ = net::make_network(p_.machine.interconnect, cores);
+  std::vector<int> home_nodes;
+  const std::string& where = p_.machine.directory.home;
+  if (where == "interleaved") {
+    for (int h = 0; h < cores; ++h) home_nodes.push_back(net_->home_node(h));
+  } else {
+    long n = std::stol(where.substr(5));  // "node:N", digits checked by the loader
+    if (n < 0 || n >= net_->nodes())
+      throw InputError("machine.directory.home: " + where + " is not a node of the " + net_->describe() + " (nodes 0.." +
+                       std::to_string(net_->nodes() - 1) + ")");
+    home_nodes.push_back(int(n));
   }
-  // Caches with no thread still snoop; give them a client that ignores everything.
-  harness_->set_cores(cores);
-  harness_->on_idle_query([this] { return bus_->idle(); });
-  harness_->on_reset([this] {
-    ctr_ = stats::Coherence{};
-    for (auto& c : cores_) c->counters() = stats::PerCore{};
-  });
+  fabric_ = std::make_unique<coherence::DirFabric>(engine_, p_.machine, *net_, home_nodes, memory_, ctr_);
+  dir_ = std::make_unique<coherence::Directory>(home, p_.machine, engine_, *fabric_);
+  std::vector<coherence::DirL1*> raw;
+  for (int c = 0; c < cores; ++c) {
+    dir_l1s_.push_back(std::make_unique<coherence::DirL1>(c, cache, p_.machine.l1, engine_, *fabric_));
+    raw.push_back(dir_l1s_.back().get());
+  }
+  fabric_->attach(raw, dir_.get());
+  fabric_->set_check(p_.run.check_invariants);
+  if (!opt.trace_format.empty()) {
+    if (opt.trace_format != "text") throw InputError("--trace: unknown format '" + opt.trace_format + "' (expected 'text')");
+    trace_.open(opt.trace_path.empty() ? "trace.txt" : opt.trace_path);
+    if (!trace_) throw InputError("--trace: cannot write " + opt.trace_path);
+    trace_ << "# cycle message from to line acks\n";
+    fabric_->set_trace(&trace_);
+  }
+  for (int t = 0; t < p_.workload.threads; ++t) ports_.push_back(std::make_unique<DirPort>(*dir_l1s_[size_t(t)]));
 }
 
 Machine::~Machine() = default;
@@ -65,6 +117,13 @@ Machine::~Machine() = default;
 uint64_t Machine::peek(uint64_t addr, unsigned size) {
   uint64_t lb = uint64_t(p_.machine.l1.line_bytes), line = addr / lb, v = 0;
   for (auto& l1 : l1s_) {
+    auto* c = l1->find(line);
+    if (c && l1->spec().states[size_t(c->state)].dirty) {
+      std::memcpy(&v, c->data + addr % lb, size);
+      return v;
+    }
+  }
+  for (auto& l1 : dir_l1s_) {
     auto* c = l1->find(line);
     if (c && l1->spec().states[size_t(c->state)].dirty) {
       std::memcpy(&v, c->data + addr % lb, size);
@@ -82,6 +141,7 @@ stats::Point Machine::run() {
     void line_changed(uint64_t, bool) override {}
   } idle;
   for (size_t c = cores_.size(); c < l1s_.size(); ++c) l1s_[c]->set_client(&idle);
+  for (size_t c = cores_.size(); c < dir_l1s_.size(); ++c) dir_l1s_[c]->set_client(&idle);
 
   if (lock_.entry_init >= 0) {
     uint64_t regs[16] = {};
@@ -113,6 +173,21 @@ stats::Point Machine::run() {
   out.acquisitions = harness_->measured_acquisitions();
   out.handoff = harness_->handoff();
   out.coherence = ctr_;
+  if (fabric_) {
+    fabric_->fill_stats(out.coherence);
+    // The network over the measured window: mean hops per message, busiest link's share
+    // of the cycles (a link serializes bytes / bandwidth cycles per message).
+    out.extra["net.mean_hops"] = net_->mean_hops();
+    uint64_t busiest = 0, busy = 0;
+    auto links = net_->link_stats();
+    for (auto& l : links) {
+      busiest = std::max(busiest, l.busy_cycles);
+      busy += l.busy_cycles;
+    }
+    double cyc = double(std::max<uint64_t>(out.cycles, 1));
+    out.extra["net.max_link_utilisation"] = double(busiest) / cyc;
+    out.extra["net.mean_link_utilisation"] = links.empty() ? 0.0 : double(busy) / cyc / double(links.size());
+  }
   for (auto& c : cores_) out.per_core.push_back(c->counters());
   out.events = engine_.events();
   return out;

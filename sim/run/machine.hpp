@@ -7,12 +7,16 @@
 #include <vector>
 
 #include "bus/snoop_bus.hpp"
+#include "coherence/dir_fabric.hpp"
+#include "coherence/dir_l1.hpp"
+#include "coherence/directory.hpp"
 #include "coherence/memory.hpp"
 #include "coherence/protocol.hpp"
 #include "coherence/snoop_l1.hpp"
 #include "config/config.hpp"
 #include "cpu/core.hpp"
 #include "engine/engine.hpp"
+#include "interconnect/network.hpp"
 #include "isa/program.hpp"
 #include "run/simulate.hpp"
 #include "stats/stats.hpp"
@@ -32,6 +36,12 @@ class Machine {
   coherence::Memory& memory() { return memory_; }
   stats::Coherence& counters() { return ctr_; }
   coherence::SnoopL1& l1(int core) { return *l1s_[size_t(core)]; }
+  // machine.coherence: directory
+  bool directory_mode() const { return fabric_ != nullptr; }
+  coherence::DirL1& dir_l1(int core) { return *dir_l1s_[size_t(core)]; }
+  coherence::Directory& directory() { return *dir_; }
+  coherence::DirFabric& fabric() { return *fabric_; }
+  net::Network& network() { return *net_; }
   cpu::Core& core(int i) { return *cores_[size_t(i)]; }
   const isa::Program& lock() const { return lock_; }
   uint64_t arena_base() const { return kArenaBase; }
@@ -42,6 +52,10 @@ class Machine {
 
  private:
   struct Port;
+  struct DirPort;
+  // The fabric: builds the L1s of its coherence mode and one memory port per core.
+  void build_snoop(const coherence::ControllerSpec& spec, const SimOptions& opt);
+  void build_directory(const SimOptions& opt);
   config::Point p_;
   Engine engine_;
   coherence::Memory memory_;
@@ -52,7 +66,11 @@ class Machine {
   std::unique_ptr<workload::Harness> harness_;
   std::unique_ptr<coherence::SnoopBus> bus_;
   std::vector<std::unique_ptr<coherence::SnoopL1>> l1s_;
-  std::vector<std::unique_ptr<Port>> ports_;
+  std::unique_ptr<net::Network> net_;
+  std::unique_ptr<coherence::DirFabric> fabric_;
+  std::unique_ptr<coherence::Directory> dir_;
+  std::vector<std::unique_ptr<coherence::DirL1>> dir_l1s_;
+  std::vector<std::unique_ptr<cpu::MemPort>> ports_;  // one per core, onto its L1
   std::vector<std::unique_ptr<cpu::Core>> cores_;
   std::ofstream trace_;
 };
