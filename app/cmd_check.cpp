@@ -101,7 +101,7 @@ int cmd_check(int argc, char** argv) {
             << "  " << f.message << "\n"
             << "  minimal case: seed " << f.seed << ", " << f.cores << " core(s), " << f.ops_per_core
             << " operation(s) per stream, " << f.repetitions << " repetition(s) (" << f.reruns << " re-runs to shrink it)\n"
-            << "  last " << f.trace.size() << " event(s) on the failing line (cycle, who, what):\n";
+            << "  last " << f.trace.size() << " event(s) on " << f.trace_scope << " (cycle, who, what):\n";
   for (const auto& e : f.trace) std::cout << "    " << e << "\n";
   return f.exit_code;
 }

@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 
 #include "app/commands.hpp"
+#include "check/random_tester.hpp"
 #include "coherence/protocol.hpp"
 #include "coherence/render.hpp"
 #include "common/error.hpp"
@@ -68,7 +69,7 @@ int cmd_protocol(int argc, char** argv) {
                      (near.empty() ? "" : " (did you mean '" + near + "'?)"));
   }
 
-  const coherence::Protocol p = coherence::load_protocol(args[1]);  // unknown: InputError naming the nearest
+  const coherence::Protocol p = check::load_named_protocol(args[1]);  // unknown: InputError naming the nearest
   std::vector<std::string> kinds = coherence == "snoop" ? std::vector<std::string>{"snoop"}
                                                         : std::vector<std::string>{"cache", "directory"};
   bool first = true;

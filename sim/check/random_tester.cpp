@@ -112,6 +112,7 @@ struct Outcome {
   std::string message;
   int64_t operations = 0;
   std::vector<std::string> trace;
+  std::string scope;  // "line 0x10040" or "all lines"
 };
 
 // Sits between a core and its L1 (as the core's port and as the L1's client) and checks
@@ -131,8 +132,15 @@ class Golden {
     void touch(uint64_t l) override { l1->touch(l); }
     void perform(uint8_t* d) override {
       g->before(id, line, d);
+      if (g->tracing_) g->site_ = site(core->where());  // the op about to run, not the next one
       core->perform(d);
       g->after(id, line, d);
+    }
+    // "core 1: in acquire at random-tester(seed 1):40 (ld), waiting ..." -> ":40 (ld)"
+    static std::string site(const std::string& where) {
+      static const std::regex re(R"((:\d+ \(\w+\)))");
+      std::smatch sm;
+      return std::regex_search(where, sm, re) ? "program line " + sm[1].str().substr(1) : where;
     }
     void miss_done() override { core->miss_done(); }
     void line_changed(uint64_t l, bool lost) override { core->line_changed(l, lost); }
@@ -194,13 +202,14 @@ class Golden {
     if (tracing_) {
       std::ostringstream e;
       e << m_.engine().now() << " core" << core << " " << (what.empty() ? "read" : "wrote") << " line "
-        << hex(line * kLineBytes) << what << "   [" << m_.core(core).where() << "]";
+        << hex(line * kLineBytes) << what << "   [" << site_ << "]";
       events_.emplace_back(m_.engine().now(), e.str());
     }
   }
 
   sim::Machine& m_;
   bool tracing_;
+  std::string site_;
   std::vector<Tap> taps_;
   std::unordered_map<uint64_t, Line> lines_;
   int64_t ops_ = 0;
@@ -299,6 +308,7 @@ Outcome run_case(const TesterOptions& opt, const std::string& protocol_path, con
     if (!line || e.find("line " + hex(*line) + " ") != std::string::npos) kept.push_back(e);
   size_t from = kept.size() > size_t(opt.max_trace) ? kept.size() - size_t(opt.max_trace) : 0;
   out.trace.assign(kept.begin() + long(from), kept.end());
+  out.scope = line ? "line " + hex(*line) : "all lines";
   return out;
 }
 
@@ -402,6 +412,7 @@ TesterReport run_random_tester(const TesterOptions& opt) {
     f.repetitions = c.reps;
     f.reruns = runs;
     f.trace = std::move(fin.trace);
+    f.trace_scope = fin.scope;
     rep.failure = std::move(f);
     return rep;
   }

@@ -49,6 +49,7 @@ struct Failure {
   int64_t repetitions = 0;           // times each core ran its stream
   int reruns = 0;                    // runs spent minimising
   std::vector<std::string> trace;    // at most max_trace events, oldest first
+  std::string trace_scope;           // "line 0x10040" (the line the failure names) or "all lines"
 };
 
 struct TesterReport {

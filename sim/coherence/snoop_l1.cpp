@@ -29,6 +29,12 @@ void SnoopL1::missing(const CacheLine& c, int event) {
   throw CorrectnessError(m.str());
 }
 
+std::string SnoopL1::hex_address(uint64_t line) const {
+  std::ostringstream o;
+  o << std::hex << line * uint64_t(array_.line_bytes());
+  return o.str();
+}
+
 void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
   const Transition& tr = spec_.at(c.state, event);
   if (!tr.defined) missing(c, event);
@@ -54,8 +60,9 @@ void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
         // MESIF table whose S copies answer too), even when they happen to agree.
         if (t->supplier >= 0 && t->supplier != id_)
           throw CorrectnessError("coherence protocol error: cores " + std::to_string(t->supplier) + " and " +
-                                 std::to_string(id_) + " both supplied data for one bus transaction " +
-                                 spec_.describe(c.state, event) + " at cycle " + std::to_string(engine_.now()));
+                                 std::to_string(id_) + " both supplied data for one bus transaction, the second in " +
+                                 spec_.describe(c.state, event) + " (line 0x" + hex_address(c.line) + ", cycle " +
+                                 std::to_string(engine_.now()) + ")");
         t->supplier = id_;
         std::memcpy(t->data.data(), c.data, t->data.size());
         break;

@@ -43,6 +43,7 @@ class SnoopL1 {
  private:
   void fire(CacheLine& c, int event, BusTxn* t);
   [[noreturn]] void missing(const CacheLine& c, int event);
+  std::string hex_address(uint64_t line) const;  // "10040"
 
   int id_;
   const ControllerSpec& spec_;
