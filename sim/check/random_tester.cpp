@@ -123,13 +123,17 @@ class Golden {
     Golden* g = nullptr;
     int id = 0;
     cpu::Core* core = nullptr;
-    coherence::SnoopL1* l1 = nullptr;
+    coherence::SnoopL1* l1 = nullptr;    // the core's L1: a snooping one,
+    coherence::DirL1* dir_l1 = nullptr;  // or a directory one
     uint64_t line = 0;  // of the access in flight (a core has at most one)
     bool access(uint64_t l, bool write) override {
       line = l;
-      return l1->access(l, write);
+      return l1 ? l1->access(l, write) : dir_l1->access(l, write);
     }
-    void touch(uint64_t l) override { l1->touch(l); }
+    void touch(uint64_t l) override {
+      if (l1) l1->touch(l);
+      else dir_l1->touch(l);
+    }
     void perform(uint8_t* d) override {
       g->before(id, line, d);
       if (g->tracing_) g->site_ = site(core->where());  // the op about to run, not the next one
@@ -152,9 +156,14 @@ class Golden {
       t.g = this;
       t.id = i;
       t.core = &m.core(i);
-      t.l1 = &m.l1(i);
       t.core->set_port(&t);
-      t.l1->set_client(&t);
+      if (m.directory_mode()) {
+        t.dir_l1 = &m.dir_l1(i);
+        t.dir_l1->set_client(&t);
+      } else {
+        t.l1 = &m.l1(i);
+        t.l1->set_client(&t);
+      }
     }
   }
   int64_t operations() const { return ops_; }
@@ -231,6 +240,11 @@ config::Point case_point(const TesterOptions& opt, const std::string& protocol_p
   m.interconnect.request_cycles = int(1 + r.below(4));
   m.interconnect.data_cycles = int(1 + r.below(12));
   m.memory.latency_cycles = int(10 + r.below(150));
+  // Directory fabrics: message latencies and home occupancy vary the same way.
+  m.interconnect.link_latency_cycles = int(1 + r.below(6));
+  m.interconnect.router_cycles = int(r.below(3));
+  m.interconnect.link_bandwidth_bytes = int(4 + r.below(29));
+  m.directory.occupancy_cycles = int(1 + r.below(20));
   m.l1.size_kib = 1;
   m.l1.assoc = kDataLines / kSets - 1;
   m.l1.hit_cycles = int(1 + r.below(4));
