@@ -3,12 +3,17 @@
 // on every protocol x network with the invariant checker on.
 #include <doctest/doctest.h>
 
+#include <map>
+#include <fstream>
 #include <memory>
+#include <sstream>
+#include <vector>
 #include <string>
 
 #include "coherence/protocol.hpp"
 #include "config/config.hpp"
 #include "isa/program.hpp"
+#include "output/stats_json.hpp"
 #include "run/machine.hpp"
 
 using namespace lockstep;
@@ -67,19 +72,463 @@ struct Directed {
   }
 };
 
-// Thread t does `op` at cycle ~1000 t, one after another, then `after` much later.
-std::string staggered(const std::string& op, const std::string& after = "") {
-  return "lock seq\ncapacity 64\n.shared x\n.shared y\nacquire:\n  mul r9, tid, 1000\n  work r9\n" + op +
-         "\n  li r9, 100000\n  work r9\n" + after + "\n  ret\nrelease:\n  ret\n";
-}
-
 }  // namespace
 
-TEST_CASE("smoke: one reader, one writer, MSI") {
-  Directed d(2, staggered("  ld r1, [x]"), "MSI");
-  CHECK(d.state(0, "x") == "S");
-  CHECK(d.state(1, "x") == "S");
-  CHECK(d.dir_state("x") == "S");
-  CHECK(d.msgs("GetS") == 2);
-  CHECK(d.msgs("Data") == 2);
+TEST_CASE("every built-in lock keeps mutual exclusion on every directory protocol and network, invariants checked") {
+  for (std::string proto : {"MSI", "MESI", "MOESI", "MESIF"})
+    for (std::string topo : {"crossbar", "ring", "mesh", "numa"})
+      for (std::string lock : {"tas", "ttas", "ttas_backoff", "ticket", "ticket_backoff", "anderson", "mcs", "clh", "qspinlock"}) {
+        CAPTURE(proto);
+        CAPTURE(topo);
+        CAPTURE(lock);
+        config::Point p = dir_point(8, proto, topo);
+        p.workload.lock = lock;
+        p.workload.acquisitions_per_thread = 20;
+        p.workload.warmup_acquisitions = 5;
+        p.workload.critical_section = {20, 1, 1};
+        p.workload.outside = {};
+        p.workload.outside.dist = "uniform";
+        p.workload.outside.min = 0;
+        p.workload.outside.max = 200;
+        sim::Machine m(p);
+        stats::Point s;
+        REQUIRE_NOTHROW(s = m.run());
+        CHECK(s.acquisitions == 8 * 20);
+        CHECK(s.coherence.bus_transactions == 0);
+        CHECK(s.coherence.messages > 0);
+        CHECK(m.fabric().idle());
+      }
+}
+
+namespace {
+// Random loads, stores and atomics over more lines than a tiny L1 holds: evictions race
+// with forwarded requests and invalidations (MI_A + Fwd-GetS, SI_A + Inv, PutM from a
+// non-owner, ...). The invariant checker runs after every event.
+const char* kStress = R"(lock stress
+capacity 64
+.array a 40
+acquire:
+  li   r5, OPS
+loop:
+  rand r1, 0, 39
+  rand r2, 0, 3
+  beq  r2, 0, doload
+  beq  r2, 1, dostore
+  beq  r2, 2, doload
+  faa  r3, [a @ r1], 1
+  jmp  next
+doload:
+  ld   r3, [a @ r1]
+  jmp  next
+dostore:
+  st   [a @ r1], r5
+next:
+  rand r4, 0, 30
+  work r4
+  sub  r5, r5, 1
+  bne  r5, 0, loop
+  li   r0, 1
+  ret
+release:
+  ret
+)";
+
+stats::Point stress(const std::string& proto, const std::string& topo, int cores, int ops, uint64_t seed, int occupancy,
+                    bool ff = true) {
+  config::Point p = dir_point(cores, proto, topo);
+  p.seed = seed;
+  p.machine.l1 = {1, 2, 4, 64};  // 16 lines in 8 sets
+  p.machine.directory.occupancy_cycles = occupancy;
+  p.workload.acquisitions_per_thread = 1;
+  p.workload.warmup_acquisitions = 0;
+  p.workload.critical_section = {0, 0, 0};
+  p.workload.outside.cycles = 0;
+  p.run.fast_forward = ff;
+  std::string src = kStress;
+  src.replace(src.find("OPS"), 3, std::to_string(ops));
+  auto prog = assemble(src, cores);
+  sim::Machine m(p, sim::SimOptions{}, &prog);
+  auto s = m.run();
+  CHECK(m.fabric().idle());
+  return s;
+}
+}  // namespace
+
+TEST_CASE("random stress with evictions: no invariant violation, no deadlock, on every protocol and network") {
+  for (std::string proto : {"MSI", "MESI", "MOESI", "MESIF"})
+    for (std::string topo : {"crossbar", "ring", "mesh", "numa"})
+      for (uint64_t seed : {1, 2, 3})
+        for (int occ : {0, 10}) {
+          CAPTURE(proto);
+          CAPTURE(topo);
+          CAPTURE(seed);
+          CAPTURE(occ);
+          stats::Point s;
+          REQUIRE_NOTHROW(s = stress(proto, topo, 8, 300, seed, occ));
+          CHECK(s.coherence.writebacks > 0);
+        }
+}
+
+
+// ---- the tables against the Primer (reference/coherence-tables.md) ---------------------------
+
+namespace {
+// "actions / next" of one cell, as the simulator will run it.
+std::string cell(const coherence::ControllerSpec& c, const std::string& st, const std::string& ev) {
+  int s = c.state(st), e = c.event(ev);
+  if (s < 0) return "no state " + st;
+  if (e < 0) return "no event " + ev;
+  const auto& t = c.at(s, e);
+  if (!t.defined) return "undefined";
+  std::string out;
+  for (auto a : t.actions) out += (*c.actions)[a] + " ";
+  return out + "/ " + (t.next < 0 ? st : c.states[size_t(t.next)].name);
+}
+
+struct Cell { const char* state; const char* event; const char* expect; };
+
+void check_cells(const std::string& proto, const std::string& kind, const std::vector<Cell>& cells) {
+  auto p = coherence::load_protocol(proto);
+  const auto& c = p.controller(kind);
+  for (const auto& x : cells) {
+    CAPTURE(proto);
+    CAPTURE(kind);
+    CAPTURE(x.state);
+    CAPTURE(x.event);
+    CHECK(cell(c, x.state, x.event) == x.expect);
+  }
+}
+
+// Cache cells every protocol shares with MSI (Table 8.1): I, S and M's own requests, S's
+// invalidation, the transient states' data and ack handling, and the eviction handshakes.
+const std::vector<Cell> kCommonCache = {
+    {"I", "Load", "sendGetS / IS_D"},
+    {"I", "Store", "sendGetM / IM_AD"},
+    {"S", "Load", "hit / S"},
+    {"S", "Store", "sendGetM / SM_AD"},
+    {"S", "Replacement", "sendPutS / SI_A"},
+    {"S", "Inv", "sendInvAck / I"},
+    {"M", "Load", "hit / M"},
+    {"M", "Store", "hit / M"},
+    {"M", "Replacement", "sendPutM / MI_A"},
+    {"M", "Fwd-GetM", "sendDataToReq / I"},
+    {"IS_D", "Load", "stall / IS_D"},
+    {"IS_D", "Store", "stall / IS_D"},
+    {"IS_D", "Replacement", "stall / IS_D"},
+    {"IS_D", "Inv", "stall / IS_D"},
+    {"IM_AD", "Load", "stall / IM_AD"},
+    {"IM_AD", "Fwd-GetS", "stall / IM_AD"},
+    {"IM_AD", "Fwd-GetM", "stall / IM_AD"},
+    {"IM_AD", "Data", "setAcks hit / M"},
+    {"IM_AD", "Data-Acks", "setAcks / IM_A"},
+    {"IM_AD", "Inv-Ack", "decAcks / IM_AD"},
+    {"IM_A", "Inv-Ack", "decAcks / IM_A"},
+    {"IM_A", "Last-Inv-Ack", "decAcks hit / M"},
+    {"IM_A", "Fwd-GetS", "stall / IM_A"},
+    {"SM_AD", "Load", "hit / SM_AD"},
+    {"SM_AD", "Store", "stall / SM_AD"},
+    {"SM_AD", "Inv", "sendInvAck / IM_AD"},
+    {"SM_AD", "Data", "setAcks hit / M"},
+    {"SM_AD", "Data-Acks", "setAcks / SM_A"},
+    {"SM_A", "Load", "hit / SM_A"},
+    {"SM_A", "Last-Inv-Ack", "decAcks hit / M"},
+    {"MI_A", "Load", "stall / MI_A"},
+    {"MI_A", "Fwd-GetM", "sendDataToReq / II_A"},
+    {"MI_A", "Put-Ack", "/ I"},
+    {"SI_A", "Load", "stall / SI_A"},
+    {"SI_A", "Inv", "sendInvAck / II_A"},
+    {"SI_A", "Put-Ack", "/ I"},
+    {"II_A", "Put-Ack", "/ I"},
+};
+}  // namespace
+
+TEST_CASE("MSI directory tables are the Primer's Tables 8.1 and 8.2") {
+  check_cells("MSI", "cache", kCommonCache);
+  check_cells("MSI", "cache", {
+      {"M", "Fwd-GetS", "sendDataToReq sendDataToDir / S"},
+      {"IS_D", "Data", "hit / S"},
+      {"MI_A", "Fwd-GetS", "sendDataToReq sendDataToDir / SI_A"},
+  });
+  check_cells("MSI", "directory", {
+      {"I", "GetS", "sendDataToReq addReqToSharers / S"},
+      {"I", "GetM", "sendDataToReq setOwnerToReq / M"},
+      {"I", "PutS-NotLast", "sendPutAck / I"},
+      {"I", "PutS-Last", "sendPutAck / I"},
+      {"I", "PutM-NonOwner", "sendPutAck / I"},
+      {"S", "GetS", "sendDataToReq addReqToSharers / S"},
+      {"S", "GetM", "sendDataToReq sendInvToSharers clearSharers setOwnerToReq / M"},
+      {"S", "PutS-NotLast", "removeReqFromSharers sendPutAck / S"},
+      {"S", "PutS-Last", "removeReqFromSharers sendPutAck / I"},
+      {"S", "PutM-NonOwner-NotLast", "removeReqFromSharers sendPutAck / S"},
+      {"M", "GetS", "fwdGetSToOwner addReqToSharers addOwnerToSharers clearOwner / S_D"},
+      {"M", "GetM", "fwdGetMToOwner setOwnerToReq / M"},
+      {"M", "PutS-Last", "sendPutAck / M"},
+      {"M", "PutM-Owner", "writeMemory clearOwner sendPutAck / I"},
+      {"M", "PutM-NonOwner", "sendPutAck / M"},
+      {"S_D", "GetS", "stall / S_D"},
+      {"S_D", "GetM", "stall / S_D"},
+      {"S_D", "PutS-NotLast", "removeReqFromSharers sendPutAck / S_D"},
+      {"S_D", "PutM-NonOwner-NotLast", "removeReqFromSharers sendPutAck / S_D"},
+      {"S_D", "Data", "writeMemory / S"},
+  });
+}
+
+TEST_CASE("MESI directory tables: E from a lone GetS, silent E -> M, PutE, S_D on a read of E/M") {
+  check_cells("MESI", "cache", kCommonCache);
+  check_cells("MESI", "cache", {
+      {"IS_D", "Data", "hit / S"},
+      {"IS_D", "Data-Excl", "hit / E"},
+      {"E", "Load", "hit / E"},
+      {"E", "Store", "hit / M"},
+      {"E", "Replacement", "sendPutE / EI_A"},
+      {"E", "Fwd-GetS", "sendDataToReq sendDataToDir / S"},
+      {"E", "Fwd-GetM", "sendDataToReq / I"},
+      {"M", "Fwd-GetS", "sendDataToReq sendDataToDir / S"},
+      {"EI_A", "Put-Ack", "/ I"},
+  });
+  check_cells("MESI", "directory", {
+      {"I", "GetS", "sendExclDataToReq setOwnerToReq / E"},
+      {"I", "GetM", "sendDataToReq setOwnerToReq / M"},
+      {"S", "GetS", "sendDataToReq addReqToSharers / S"},
+      {"S", "GetM", "sendDataToReq sendInvToSharers clearSharers setOwnerToReq / M"},
+      {"E", "GetS", "fwdGetSToOwner addReqToSharers addOwnerToSharers clearOwner / S_D"},
+      {"E", "GetM", "fwdGetMToOwner setOwnerToReq / M"},
+      {"E", "PutE-Owner", "clearOwner sendPutAck / I"},
+      {"E", "PutM-Owner", "writeMemory clearOwner sendPutAck / I"},
+      {"M", "GetS", "fwdGetSToOwner addReqToSharers addOwnerToSharers clearOwner / S_D"},
+      {"M", "PutM-Owner", "writeMemory clearOwner sendPutAck / I"},
+      {"S_D", "Data", "writeMemory / S"},
+  });
+}
+
+TEST_CASE("MOESI directory tables: M/E -> O on a read without memory update, O answers reads, owner upgrade by AckCount") {
+  check_cells("MOESI", "cache", kCommonCache);
+  check_cells("MOESI", "cache", {
+      {"IS_D", "Data-Excl", "hit / E"},
+      {"E", "Store", "hit / M"},
+      {"E", "Fwd-GetS", "sendDataToReq / O"},
+      {"M", "Fwd-GetS", "sendDataToReq / O"},
+      {"O", "Load", "hit / O"},
+      {"O", "Fwd-GetS", "sendDataToReq / O"},
+      {"O", "Fwd-GetM", "sendDataToReq / I"},
+      {"O", "Store", "sendGetM / OM_AC"},
+      {"O", "Replacement", "sendPutO / OI_A"},
+      {"OM_AC", "Load", "hit / OM_AC"},
+      {"OM_AC", "AckCount", "setAcks hit / M"},
+      {"OM_AC", "AckCount-Acks", "setAcks / OM_A"},
+      {"OM_AC", "Fwd-GetS", "sendDataToReq / OM_AC"},
+      {"OM_AC", "Fwd-GetM", "sendDataToReq / IM_AD"},
+      {"OM_A", "Last-Inv-Ack", "decAcks hit / M"},
+      {"OI_A", "Fwd-GetS", "sendDataToReq / OI_A"},
+      {"OI_A", "Put-Ack", "/ I"},
+  });
+  check_cells("MOESI", "directory", {
+      {"I", "GetS", "sendExclDataToReq setOwnerToReq / E"},
+      {"M", "GetS", "fwdGetSToOwner addReqToSharers / O"},
+      {"E", "GetS", "fwdGetSToOwner addReqToSharers / O"},
+      {"O", "GetS", "fwdGetSToOwner addReqToSharers / O"},
+      {"O", "GetM-Owner", "sendAckCountToReq sendInvToSharers clearSharers / M"},
+      {"O", "GetM", "fwdGetMToOwner sendInvToSharers clearSharers setOwnerToReq / M"},
+      {"O", "PutO-Owner-NotLast", "writeMemory clearOwner sendPutAck / S"},
+      {"O", "PutO-Owner", "writeMemory clearOwner sendPutAck / I"},
+      {"O", "PutS-NotLast", "removeReqFromSharers sendPutAck / O"},
+  });
+}
+
+TEST_CASE("MESIF directory tables: the newest reader gets F, F forwards clean data") {
+  check_cells("MESIF", "cache", kCommonCache);
+  check_cells("MESIF", "cache", {
+      {"IS_D", "Data", "hit / F"},
+      {"IS_D", "Data-Excl", "hit / E"},
+      {"F", "Load", "hit / F"},
+      {"F", "Fwd-GetS", "sendDataToReq / S"},
+      {"F", "Fwd-GetM", "sendDataToReq / I"},
+      {"F", "Store", "sendGetM / FM_AC"},
+      {"F", "Replacement", "sendPutF / FI_A"},
+      {"E", "Store", "hit / M"},
+      {"M", "Fwd-GetS", "sendDataToReq sendDataToDir / S"},
+  });
+  check_cells("MESIF", "directory", {
+      {"I", "GetS", "sendExclDataToReq setOwnerToReq / E"},
+      {"S", "GetS", "sendDataToReq setOwnerToReq / F"},
+      {"F", "GetS", "fwdGetSToOwner addOwnerToSharers setOwnerToReq / F"},
+      {"F", "GetM", "fwdGetMToOwner sendInvToSharers clearSharers setOwnerToReq / M"},
+      {"F", "GetM-Owner", "sendAckCountToReq sendInvToSharers clearSharers / M"},
+      {"F", "PutF-Owner-NotLast", "clearOwner sendPutAck / S"},
+      {"M", "GetS", "fwdGetSToOwner addOwnerToSharers setOwnerToReq / F_D"},
+      {"F_D", "Data", "writeMemory / F"},
+  });
+}
+
+// ---- textbook scenarios, exact message counts -----------------------------------------------
+
+namespace {
+// Threads 1..k read x one after another; then thread 0 writes it.
+const char* kSharersThenWriter = R"(lock seq
+capacity 64
+.shared x
+acquire:
+  mov  r8, tid
+  beq  r8, 0, writer
+  mul  r9, tid, 1000
+  work r9
+  ld   r1, [x]
+  jmp  out
+writer:
+  li   r9, 50000
+  work r9
+  st   [x], 7
+out:
+  li   r0, 1
+  ret
+release:
+  ret
+)";
+}  // namespace
+
+TEST_CASE("a store to a line shared by k other caches: k Inv and k Inv-Ack (an owner's copy goes by one Fwd-GetM instead)") {
+  for (int k : {1, 3, 7}) {
+    CAPTURE(k);
+    Directed msi(k + 1, kSharersThenWriter, "MSI");
+    CHECK(msi.msgs("Inv") == uint64_t(k));
+    CHECK(msi.msgs("Inv-Ack") == uint64_t(k));
+    CHECK(msi.s.coherence.invalidations == uint64_t(k));
+    // k x (GetS + Data), then GetM + Data(acks = k) + k Inv + k Inv-Ack.
+    CHECK(msi.s.coherence.messages == uint64_t(4 * k + 2));
+    CHECK(msi.state(0, "x") == "M");
+    CHECK(msi.dir_state("x") == "M");
+    for (int c = 1; c <= k; ++c) CHECK(msi.state(c, "x") == "I");
+    CHECK(msi.m->peek(sim::Machine::kArenaBase + msi.prog.vars[0].offset) == 7);
+
+    // MESI: a lone reader holds E, which a writer takes with one Fwd-GetM; from two readers
+    // on the line is S and the k-Inv rule holds. The first reader gets E; the second is
+    // forwarded to it (+ Fwd-GetS, + its copy to the directory); the rest read memory.
+    Directed mesi(k + 1, kSharersThenWriter, "MESI");
+    CHECK(mesi.msgs("Inv") == uint64_t(k == 1 ? 0 : k));
+    CHECK(mesi.msgs("Inv-Ack") == uint64_t(k == 1 ? 0 : k));
+    CHECK(mesi.msgs("Fwd-GetM") == uint64_t(k == 1 ? 1 : 0));
+    CHECK(mesi.s.coherence.invalidations == uint64_t(k));
+    CHECK(mesi.s.coherence.writebacks == 0);  // the E copy was clean
+    CHECK(mesi.s.coherence.messages == uint64_t(k == 1 ? 5 : 4 * k + 4));
+
+    for (std::string proto : {"MOESI", "MESIF"}) {
+      CAPTURE(proto);
+      Directed d(k + 1, kSharersThenWriter, proto);
+      CHECK(d.msgs("Inv") == uint64_t(k - 1));
+      CHECK(d.msgs("Inv-Ack") == uint64_t(k - 1));
+      CHECK(d.msgs("Fwd-GetM") == 1);
+      CHECK(d.s.coherence.messages == uint64_t(proto == "MOESI" ? 5 * k : (k == 1 ? 5 : 5 * k + 1)));
+      CHECK(d.s.coherence.invalidations == uint64_t(k));
+      CHECK(d.s.coherence.writebacks == 0);
+      CHECK(d.state(0, "x") == "M");
+    }
+  }
+}
+
+TEST_CASE("a read of a line in M elsewhere is forwarded once") {
+  const char* src = R"(lock seq
+capacity 64
+.shared x
+acquire:
+  mov  r8, tid
+  beq  r8, 0, writer
+  li   r9, 5000
+  work r9
+  ld   r1, [x]
+  jmp  out
+writer:
+  st   [x], 9
+out:
+  li   r0, 1
+  ret
+release:
+  ret
+)";
+  struct Expect { const char* proto; uint64_t msgs, wb; const char *s0, *s1, *dir; };
+  for (auto e : {Expect{"MSI", 6, 1, "S", "S", "S"}, Expect{"MESI", 6, 1, "S", "S", "S"},
+                 Expect{"MOESI", 5, 0, "O", "S", "O"}, Expect{"MESIF", 6, 1, "S", "F", "F"}}) {
+    CAPTURE(e.proto);
+    Directed d(2, src, e.proto);
+    CHECK(d.msgs("Fwd-GetS") == 1);
+    CHECK(d.s.coherence.messages == e.msgs);  // GetM + Data, GetS + Fwd-GetS + Data (+ Data to the directory)
+    CHECK(d.s.coherence.writebacks == e.wb);
+    CHECK(d.s.coherence.cache_to_cache == 1);
+    CHECK(d.s.coherence.memory_reads == 1);
+    CHECK(d.state(0, "x") == e.s0);
+    CHECK(d.state(1, "x") == e.s1);
+    CHECK(d.dir_state("x") == e.dir);
+    CHECK(d.m->peek(sim::Machine::kArenaBase + d.prog.vars[0].offset) == 9);
+  }
+}
+
+TEST_CASE("E -> M is silent (MESI, MOESI, MESIF); MSI's S -> M is an upgrade") {
+  const char* src = "lock seq\ncapacity 64\n.shared x\nacquire:\n  ld r1, [x]\n  st [x], 3\n  li r0, 1\n  ret\nrelease:\n  ret\n";
+  for (std::string proto : {"MESI", "MOESI", "MESIF"}) {
+    CAPTURE(proto);
+    Directed d(1, src, proto);
+    CHECK(d.s.coherence.messages == 2);  // GetS + Data-Excl; the store sends nothing
+    CHECK(d.msgs("GetS") == 1);
+    CHECK(d.msgs("Data") == 1);
+    CHECK(d.s.coherence.upgrades == 0);
+    CHECK(d.s.coherence.getm == 0);
+    CHECK(d.state(0, "x") == "M");
+  }
+  Directed msi(1, src, "MSI");
+  CHECK(msi.s.coherence.messages == 4);  // GetS + Data, GetM + Data(acks = 0)
+  CHECK(msi.s.coherence.upgrades == 1);
+  CHECK(msi.state(0, "x") == "M");
+}
+
+TEST_CASE("a write to a line in M elsewhere: one Fwd-GetM, one invalidation, data cache to cache") {
+  const char* src = R"(lock seq
+capacity 64
+.shared x
+acquire:
+  mul  r9, tid, 3000
+  work r9
+  faa  r1, [x], 1
+  li   r0, 1
+  ret
+release:
+  ret
+)";
+  for (std::string proto : {"MSI", "MESI", "MOESI", "MESIF"}) {
+    CAPTURE(proto);
+    Directed d(3, src, proto);
+    CHECK(d.msgs("Fwd-GetM") == 2);
+    CHECK(d.s.coherence.invalidations == 2);
+    CHECK(d.s.coherence.messages == 2 + 3 + 3);  // GetM + Data, then GetM + Fwd-GetM + Data twice
+    CHECK(d.s.coherence.cache_to_cache == 2);
+    CHECK(d.s.coherence.writebacks == 0);
+    CHECK(d.m->peek(sim::Machine::kArenaBase + d.prog.vars[0].offset) == 3);
+  }
+}
+
+TEST_CASE("miss latency: request hops + occupancy + memory + data hops, exactly (crossbar defaults)") {
+  // Line x's home is line % 2 = 0, at core 0's node. Core 0: its own node (1 cycle each
+  // way). Core 1: 2 hops each way; a control message costs 1 + 2 + 1 = 4 per hop, data
+  // (72 bytes over 16 B/cycle links) 5 + 2 + 1 = 8 per hop.
+  const char* src = R"(lock seq
+capacity 64
+.shared x
+.array lat 2
+acquire:
+  mul  r9, tid, 2000
+  work r9
+  now  r1
+  ld   r2, [x]
+  now  r3
+  sub  r3, r3, r1
+  mov  r4, tid
+  st   [lat @ r4], r3
+  li   r0, 1
+  ret
+release:
+  ret
+)";
+  Directed d(2, src, "MSI", "crossbar", 10);
+  REQUIRE(d.line("x") % 2 == 0);
+  auto lat = [&](int c) { return d.m->peek(sim::Machine::kArenaBase + d.prog.vars[1].offset + uint64_t(c) * 64); };
+  CHECK(lat(0) == 1 + (1 + 10 + 120 + 1));      // `now` itself, then the miss
+  CHECK(lat(1) == 1 + (8 + 10 + 120 + 16));
 }

@@ -14,6 +14,7 @@ DirL1::DirL1(int id, const ControllerSpec& spec, const config::L1Cfg& cfg, Engin
     : id_(id), spec_(spec), array_(cfg.size_kib, cfg.assoc, cfg.line_bytes), homes_(fab.homes()), engine_(e),
       fab_(fab), ctr_(fab.counters()), scratch_data_(size_t(cfg.line_bytes), 0) {
   for (auto& s : spec.states) stable_.push_back(s.stable ? 1 : 0);
+  fired_.assign(spec.table.size(), 0);
   scratch_.data = scratch_data_.data();
 }
 
@@ -61,6 +62,7 @@ int DirL1::classify(const Msg& m) const {
 bool DirL1::fire(CacheLine& c, int event, uint32_t mi) {
   const Transition& tr = spec_.at(c.state, event);
   if (!tr.defined) missing(c, event);
+  ++fired_[size_t(c.state) * spec_.events->size() + size_t(event)];
   for (uint8_t a : tr.actions)
     if (a == stall) return false;  // nothing runs; the caller parks the access or the message
   Msg copy;  // sending below may grow the pool: keep the message by value

@@ -47,6 +47,9 @@ class DirL1 {
   const ControllerSpec& spec() const { return spec_; }
   int id() const { return id_; }
   bool quiet() const { return !pending_.active && stalled_.empty(); }
+  // How often each table cell ran (state * events + event), stalls included: which races a
+  // run exercised.
+  const std::vector<uint64_t>& fired() const { return fired_; }
 
  private:
   struct Pending {          // the core's one outstanding access
@@ -85,6 +88,7 @@ class DirL1 {
   std::deque<std::pair<uint64_t, uint32_t>> stalled_;  // (line, message), arrival order
   bool replaying_ = false;
   std::vector<uint8_t> stable_;
+  std::vector<uint64_t> fired_;
   CacheLine scratch_;               // a message for a line this cache does not hold runs on it
   std::vector<uint8_t> scratch_data_;
 };

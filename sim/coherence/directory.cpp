@@ -21,7 +21,8 @@ int Directory::Entry::count_except(int c) const {
 
 Directory::Directory(const ControllerSpec& spec, const config::MachineCfg& m, Engine& e, DirFabric& fab)
     : spec_(spec), engine_(e), fab_(fab), ctr_(fab.counters()), cores_(m.cores), occupancy_(m.directory.occupancy_cycles),
-      memory_latency_(m.memory.latency_cycles), homes_(size_t(fab.homes())) {}
+      memory_latency_(m.memory.latency_cycles), homes_(size_t(fab.homes())),
+      fired_(spec.table.size(), 0) {}
 
 const Directory::Entry* Directory::entry(uint64_t line) const {
   const Home& h = homes_[size_t(line % homes_.size())];
@@ -108,6 +109,7 @@ void Directory::process(uint32_t i) {
       << engine_.now() << ")";
     throw CorrectnessError(o.str());
   }
+  ++fired_[size_t(e.state) * spec_.events->size() + size_t(ev)];
   for (uint8_t a : tr.actions)
     if (a == stall) {
       e.stalled.push_back(i);

@@ -40,6 +40,7 @@ class Directory : public Component {
   const Entry* entry(uint64_t line) const;
   std::string state_name(uint64_t line) const;
   const ControllerSpec& spec() const { return spec_; }
+  const std::vector<uint64_t>& fired() const { return fired_; }  // per table cell, as DirL1
 
  private:
   struct Home {
@@ -61,6 +62,7 @@ class Directory : public Component {
   int occupancy_;
   int memory_latency_;
   std::vector<Home> homes_;
+  std::vector<uint64_t> fired_;
 };
 
 }  // namespace lockstep::coherence
