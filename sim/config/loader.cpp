@@ -309,7 +309,8 @@ Experiment load_experiment_text(const std::string& yaml, const std::string& file
       place(t, dims[i].comps, v, v.loc);
       std::string written = tree::flow(v);
       p.swept.emplace_back(dims[i].path, written);
-      p.name += "_" + sanitise(dims[i].comps.back()) + "-" + sanitise(written);
+      // Appended piece by piece: "_" + std::string(...) trips a GCC 12 -Wrestrict false positive.
+      p.name.append("_").append(sanitise(dims[i].comps.back())).append("-").append(sanitise(written));
     }
     Locs locs;
     walk(t, "", p, locs, exp_dir);
