@@ -1,7 +1,8 @@
 // The snooping protocol family (MSI, MESI, MOESI, MESIF): every stable cell of each table
 // against the Primer, parser errors, textbook scenarios on the bus with exact counts, every
 // lock on every protocol, `protocol show`, and the random tester (good tables pass at
-// >= 10^6 operations each, every deliberately broken table in tests/data/broken is caught).
+// >= 10^6 operations each on the bus and on every directory fabric; every deliberately
+// broken table in tests/data/broken is caught).
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -395,6 +396,23 @@ TEST_CASE("random tester: at least 10^6 operations per good snoop protocol, no v
     if (r.failure) MESSAGE(r.failure->message);
     CHECK(r.operations >= 1000000);
     CHECK(r.seeds_run == 10);
+  }
+}
+
+TEST_CASE("random tester: at least 10^6 operations per protocol on every directory fabric, no violation") {
+  for (const char* topo : {"crossbar", "ring", "mesh", "numa"}) {
+    for (const auto& proto : kProtocols) {
+      CAPTURE(proto);
+      CAPTURE(topo);
+      check::TesterOptions o;
+      o.protocol = proto;
+      o.coherence = "directory";
+      o.topology = topo;
+      auto r = check::run_random_tester(o);
+      CHECK_FALSE(r.failure.has_value());
+      if (r.failure) MESSAGE(r.failure->message);
+      CHECK(r.operations >= 1000000);
+    }
   }
 }
 
