@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -11,6 +13,7 @@
 #include <string>
 
 #include "coherence/protocol.hpp"
+#include "common/error.hpp"
 #include "config/config.hpp"
 #include "isa/program.hpp"
 #include "output/stats_json.hpp"
@@ -531,4 +534,130 @@ release:
   auto lat = [&](int c) { return d.m->peek(sim::Machine::kArenaBase + d.prog.vars[1].offset + uint64_t(c) * 64); };
   CHECK(lat(0) == 1 + (1 + 10 + 120 + 1));      // `now` itself, then the miss
   CHECK(lat(1) == 1 + (8 + 10 + 120 + 16));
+}
+
+// ---- locks: protocol and fabric effects -----------------------------------------------------
+
+namespace {
+stats::Point run_lock(const std::string& proto, const std::string& topo, const std::string& lock, int cores, int64_t acq,
+                      bool ff = true, bool check = true) {
+  config::Point p = dir_point(cores, proto, topo);
+  p.workload.lock = lock;
+  p.workload.acquisitions_per_thread = acq;
+  p.workload.warmup_acquisitions = 5;
+  p.run.fast_forward = ff;
+  p.run.check_invariants = check;
+  sim::Machine m(p);
+  return m.run();
+}
+}  // namespace
+
+TEST_CASE("ticket lock: MOESI's owner line makes no writebacks, MESI's at least one per acquisition") {
+  auto moesi = run_lock("MOESI", "mesh", "ticket", 8, 40);
+  auto mesi = run_lock("MESI", "mesh", "ticket", 8, 40);
+  CHECK(moesi.coherence.writebacks == 0);
+  CHECK(mesi.coherence.writebacks >= mesi.acquisitions);
+  CHECK(moesi.coherence.cache_to_cache > 0);
+}
+
+TEST_CASE("fast-forward on and off give identical stats.json on a directory") {
+  for (std::string lock : {"ticket", "mcs", "ttas", "qspinlock"})
+    for (std::string proto : {"MESI", "MOESI"}) {
+      CAPTURE(lock);
+      CAPTURE(proto);
+      config::Point p = dir_point(8, proto, "ring");
+      p.workload.lock = lock;
+      p.workload.acquisitions_per_thread = 30;
+      p.workload.warmup_acquisitions = 5;
+      p.workload.outside = {};
+      p.workload.outside.dist = "exponential";
+      p.workload.outside.mean = 150;
+      std::string text[2];
+      for (int ff = 0; ff < 2; ++ff) {
+        p.run.fast_forward = ff == 1;
+        sim::Machine m(p);
+        text[ff] = output::stats_json_text(p, m.run());
+      }
+      CHECK(text[0] == text[1]);
+    }
+}
+
+TEST_CASE("MCS messages per acquisition stay flat from 4 to 32 cores while the ticket lock's grow") {
+  auto per = [](const stats::Point& s) { return double(s.coherence.messages) / double(s.acquisitions); };
+  double mcs4 = per(run_lock("MESI", "crossbar", "mcs", 4, 40));
+  double mcs32 = per(run_lock("MESI", "crossbar", "mcs", 32, 10));
+  double t4 = per(run_lock("MESI", "crossbar", "ticket", 4, 40));
+  double t32 = per(run_lock("MESI", "crossbar", "ticket", 32, 10));
+  MESSAGE("messages/acquisition: mcs " << mcs4 << " -> " << mcs32 << ", ticket " << t4 << " -> " << t32);
+  CHECK(mcs32 <= mcs4 * 1.10);
+  CHECK(mcs32 >= mcs4 * 0.90);
+  CHECK(t32 > 3 * t4);
+}
+
+TEST_CASE("network figures: mean hops and link utilisation reach stats; pinned home on one node") {
+  config::Point p = dir_point(16, "MESI", "mesh");
+  p.workload.lock = "ticket";
+  p.workload.acquisitions_per_thread = 10;
+  p.workload.warmup_acquisitions = 2;
+  stats::Point inter;
+  {
+    sim::Machine m(p);
+    inter = m.run();
+  }
+  CHECK(inter.extra.at("net.mean_hops") > 1.0);
+  CHECK(inter.extra.at("net.max_link_utilisation") > 0.0);
+  CHECK(inter.extra.at("net.max_link_utilisation") <= 1.0);
+  p.machine.directory.home = "node:5";
+  sim::Machine pinned(p);
+  auto s = pinned.run();
+  // Every request goes to node 5: its links are the busiest.
+  CHECK(s.extra.at("net.max_link_utilisation") > inter.extra.at("net.max_link_utilisation"));
+  p.machine.directory.home = "node:16";
+  CHECK_THROWS_WITH_AS([&] { sim::Machine bad(p); }(), doctest::Contains("node:16 is not a node"), InputError);
+}
+
+// ---- broken tables are caught ---------------------------------------------------------------
+
+namespace {
+std::string builtin_text(const std::string& name) {
+  std::ifstream f(std::string(LOCKSTEP_SOURCE_DIR) + "/protocols/" + name + ".table");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+// The built-in table with one line of its directory part replaced, written to a file.
+std::string broken(const std::string& name, const std::string& from, const std::string& to) {
+  std::string t = builtin_text(name);
+  size_t at = t.find("controller cache");
+  REQUIRE(at != std::string::npos);
+  size_t i = t.find(from, at);
+  REQUIRE(i != std::string::npos);
+  t.replace(i, from.size(), to);
+  std::string path = (std::filesystem::temp_directory_path() / ("lockstep-broken-" + name + ".table")).string();
+  std::ofstream(path) << t;
+  return path;
+}
+}  // namespace
+
+TEST_CASE("broken directory tables: SWMR, data-value, missing cells and deadlock are reported") {
+  // An Inv that leaves the copy readable: a writer coexists with a reader.
+  auto keep = broken("msi", "transition(S, Inv, I)                      { sendInvAck; }",
+                     "transition(S, Inv)                         { sendInvAck; }");
+  CHECK_THROWS_WITH_AS(run_lock(keep, "crossbar", "ticket", 4, 10), doctest::Contains("single writer"), CorrectnessError);
+  // M answers a read without updating memory, yet the directory trusts memory afterwards.
+  auto stale = broken("mesi", "transition(M, Fwd-GetS, S)                 { sendDataToReq; sendDataToDir; }",
+                      "transition(M, Fwd-GetS, S)                 { sendDataToReq; }");
+  CHECK_THROWS_AS(run_lock(stale, "crossbar", "ticket", 4, 10), NoProgressError);  // S_D waits forever
+  // The owner forgets the data to the directory and the directory does not wait: stale memory.
+  std::string t = builtin_text("msi");
+  auto cut = [&](const std::string& from, const std::string& to) { size_t i = t.find(from, t.find("controller cache")); t.replace(i, from.size(), to); };
+  cut("transition(M, Fwd-GetS, S)                 { sendDataToReq; sendDataToDir; }", "transition(M, Fwd-GetS, S)                 { sendDataToReq; }");
+  cut("transition(M, GetS, S_D)", "transition(M, GetS, S)");
+  std::string path = (std::filesystem::temp_directory_path() / "lockstep-broken-msi2.table").string();
+  std::ofstream(path) << t;
+  CHECK_THROWS_WITH_AS(run_lock(path, "crossbar", "ticket", 4, 10), doctest::Contains("data-value"), CorrectnessError);
+  // A missing cell names itself.
+  auto hole = broken("mesi", "transition(IS_D, Data-Excl, E)             { hit; }", "");
+  CHECK_THROWS_WITH_AS(run_lock(hole, "crossbar", "ticket", 4, 10), doctest::Contains("(IS_D, Data-Excl)"), CorrectnessError);
+  for (auto f : {keep, stale, path, hole}) std::remove(f.c_str());
 }
