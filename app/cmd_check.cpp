@@ -10,6 +10,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/args.hpp"
 #include "app/commands.hpp"
 #include "check/random_tester.hpp"
 #include "common/error.hpp"
@@ -37,25 +38,10 @@ int cmd_check(int argc, char** argv) {
       ("seed", po::value<uint64_t>()->default_value(t.first_seed), "first seed")
       ("hot-lines", po::value<int>()->default_value(t.hot_lines), "lines shared word by word by every core")
       ("no-minimise", "report the first failing case as found, without shrinking it");
-  po::options_description hidden;
-  hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("args", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("check: ") + e.what() + "\n" + kUsage);
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << "\n\n" << opts;
-    return kExitOk;
-  }
-  std::vector<std::string> args;
-  if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+  Parsed parsed = parse_args(argc, argv, opts, "check", kUsage);
+  if (parsed.help) return kExitOk;
+  const po::variables_map& vm = parsed.vm;
+  const std::vector<std::string>& args = parsed.words;
   if (args.empty() || args[0] != "protocol") {
     std::string msg = "check: expected 'protocol'";
     if (!args.empty()) {

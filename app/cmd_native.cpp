@@ -7,6 +7,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/args.hpp"
 #include "app/commands.hpp"
 #include "common/error.hpp"
 #include "config/loader.hpp"
@@ -38,26 +39,10 @@ int cmd_native(int argc, char** argv) {
       ("order", po::value<std::string>()->default_value("sc"), "plain ld/st ordering: sc (as simulated) or acqrel")
       ("no-perf", "do not open hardware counters")
       ("calls", po::value<long>()->default_value(200000), "overhead: acquire+release pairs per timed batch");
-  po::options_description hidden;
-  hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("args", -1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("native: ") + e.what() + "\n" + kUsage);
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << "\n\n" << opts;
-    return kExitOk;
-  }
-  std::vector<std::string> args;
-  if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+  Parsed parsed = parse_args(argc, argv, opts, "native", kUsage);
+  if (parsed.help) return kExitOk;
+  const po::variables_map& vm = parsed.vm;
+  const std::vector<std::string>& args = parsed.words;
   if (!args.empty() && args[0] == "overhead") {
     if (args.size() != 1) throw InputError(std::string("native overhead: takes no file\n") + kUsage);
     long calls = vm["calls"].as<long>();

@@ -7,6 +7,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/args.hpp"
 #include "app/commands.hpp"
 #include "check/random_tester.hpp"
 #include "coherence/protocol.hpp"
@@ -28,25 +29,10 @@ int cmd_protocol(int argc, char** argv) {
       ("help,h", "this text")
       ("coherence", po::value<std::string>()->default_value("snoop"), "which controllers: snoop | directory")
       ("format", po::value<std::string>()->default_value("md"), "md (Markdown tables) | dot (Graphviz)");
-  po::options_description hidden;
-  hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("args", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("protocol: ") + e.what() + "\n" + kUsage);
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << "\n\n" << opts;
-    return kExitOk;
-  }
-  std::vector<std::string> args;
-  if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+  Parsed parsed = parse_args(argc, argv, opts, "protocol", kUsage);
+  if (parsed.help) return kExitOk;
+  const po::variables_map& vm = parsed.vm;
+  const std::vector<std::string>& args = parsed.words;
   if (args.empty() || args[0] != "show") {
     std::string msg = "protocol: expected 'show'";
     if (!args.empty()) {

@@ -7,6 +7,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/args.hpp"
 #include "app/commands.hpp"
 #include "common/error.hpp"
 #include "config/loader.hpp"
@@ -33,26 +34,11 @@ int cmd_run(int argc, char** argv) {
       ("jobs,j", po::value<int>()->default_value(1), "points simulated in parallel (results do not depend on it)")
       ("shard", po::value<std::string>(), "run only points with index % N == I (I/N)")
       ("trace", po::value<std::string>(), "write DIR/points/POINT/trace.txt in FORMAT (text)");
-  po::options_description hidden;
-  hidden.add_options()("experiment", po::value<std::vector<std::string>>(), "");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("experiment", -1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("run: ") + e.what() + "\n" + kUsage);
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << "\n\n" << opts;
-    return kExitOk;
-  }
-  if (!vm.count("experiment")) throw InputError(std::string("run: missing EXPERIMENT.yaml\n") + kUsage);
-  const auto& files = vm["experiment"].as<std::vector<std::string>>();
+  Parsed parsed = parse_args(argc, argv, opts, "run", kUsage);
+  if (parsed.help) return kExitOk;
+  const po::variables_map& vm = parsed.vm;
+  if (parsed.words.empty()) throw InputError(std::string("run: missing EXPERIMENT.yaml\n") + kUsage);
+  const auto& files = parsed.words;
   if (files.size() != 1) throw InputError("run: expected one experiment file, got " + std::to_string(files.size()));
 
   output::RunOptions ro;

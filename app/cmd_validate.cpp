@@ -7,6 +7,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/args.hpp"
 #include "app/commands.hpp"
 #include "common/error.hpp"
 #include "config/loader.hpp"
@@ -34,24 +35,10 @@ int cmd_validate(int argc, char** argv) {
       ("seed", po::value<uint64_t>(), "override seed:")
       ("oversubscribe", "allow more threads than usable CPUs (the comparison is then meaningless)")
       ("watchdog", po::value<double>()->default_value(5.0), "seconds without any native acquisition before exit 4");
-  po::options_description hidden;
-  hidden.add_options()("experiment", po::value<std::vector<std::string>>(), "");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("experiment", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("validate: ") + e.what() + "\n" + kUsage);
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << "\n\n" << opts;
-    return kExitOk;
-  }
-  if (!vm.count("experiment") || vm["experiment"].as<std::vector<std::string>>().size() != 1)
+  Parsed parsed = parse_args(argc, argv, opts, "validate", kUsage);
+  if (parsed.help) return kExitOk;
+  const po::variables_map& vm = parsed.vm;
+  if (parsed.words.size() != 1)
     throw InputError(std::string("validate: expected one experiment file\n") + kUsage);
 
   config::LoadOptions lo;
@@ -67,7 +54,7 @@ int cmd_validate(int argc, char** argv) {
   no.oversubscribe = vm.count("oversubscribe") > 0;
   no.watchdog_seconds = vm["watchdog"].as<double>();
 
-  const config::Experiment exp = config::load_experiment(vm["experiment"].as<std::vector<std::string>>()[0], lo);
+  const config::Experiment exp = config::load_experiment(parsed.words[0], lo);
   const native::Environment env = native::read_environment();
   int max_threads = 0;
   for (const auto& p : exp.points) {
