@@ -167,7 +167,7 @@ TEST_CASE("random stress with evictions: no invariant violation, no deadlock, on
           CAPTURE(seed);
           CAPTURE(occ);
           stats::Point s;
-          REQUIRE_NOTHROW(s = stress(proto, topo, 8, 300, seed, occ));
+          REQUIRE_NOTHROW(s = stress(proto, topo, 8, 1500, seed, occ));
           CHECK(s.coherence.writebacks > 0);
         }
 }

@@ -183,9 +183,11 @@ void Directory::process(uint32_t i) {
   fab_.free(i);
   if (tr.next >= 0 && tr.next != e.state) {
     e.state = tr.next;
-    // The line moved on: its stalled requests go back to the head of the queue, in order.
+    // The line moved on: its stalled requests go back to the head of the queue, in order
+    // (behind the request whose turn is already running, if any).
     if (!e.stalled.empty()) {
-      home.queue.insert(home.queue.begin(), e.stalled.begin(), e.stalled.end());
+      auto at = home.queue.begin() + (home.scheduled ? 1 : 0);
+      home.queue.insert(at, e.stalled.begin(), e.stalled.end());
       e.stalled.clear();
       schedule(h);
     }
