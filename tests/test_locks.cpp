@@ -33,11 +33,15 @@ double bus_per_acq(const stats::Point& s) { return double(s.coherence.bus_transa
 
 std::string json_like(const stats::Point& s) {  // everything deterministic that a point reports
   std::ostringstream o;
-  o << s.cycles << " " << s.acquisitions << " " << s.handoff.count() << " " << s.handoff.mean() << " "
-    << s.handoff.percentile(99) << " " << s.coherence.bus_transactions << " " << s.coherence.invalidations << " "
-    << s.coherence.writebacks << " " << s.coherence.cache_to_cache << " " << s.coherence.memory_reads;
+  const auto& h = s.handoff;
+  const auto& k = s.coherence;
+  o << s.cycles << " " << s.acquisitions << " " << h.count() << " " << h.mean() << " " << h.percentile(50) << " "
+    << h.percentile(90) << " " << h.percentile(99) << " " << h.max() << " " << k.bus_transactions << " "
+    << k.invalidations << " " << k.gets << " " << k.getm << " " << k.upgrades << " " << k.writebacks << " "
+    << k.cache_to_cache << " " << k.memory_reads << " " << k.messages;
   for (auto& c : s.per_core)
-    o << " | " << c.acquisitions << " " << c.micro_ops << " " << c.l1_hits << " " << c.l1_misses << " " << c.cycles_acquiring;
+    o << " | " << c.acquisitions << " " << c.micro_ops << " " << c.l1_hits << " " << c.l1_misses << " "
+      << c.cycles_acquiring << " " << c.cycles_in_cs;
   return o.str();
 }
 }  // namespace
@@ -240,4 +244,75 @@ TEST_CASE("a livelocked core that never reads memory is reported, not simulated 
   auto p = testing::point(1, "spin", 1, 0);
   sim::Machine m(p, {}, &prog);
   CHECK_THROWS_AS(m.run(), NoProgressError);
+}
+
+// ---- regressions from review -----------------------------------------------------------------
+
+TEST_CASE("a spin that reads two lines sees a write landing between its loads (on and off agree)") {
+  // Core 0 spins reading x then y; core 1 writes x at a cycle swept across the iteration.
+  for (int w = 300; w < 420; w += 7) {
+    CAPTURE(w);
+    std::string src = "lock two\ncapacity 64\n.shared x\n.shared y\n.shared t\nacquire:\n  beq tid, 1, writer\n"
+                      "spin:\n  ld r1, [x]\n  pause\n  ld r2, [y]\n  beq r1, 0, spin\n  now r3\n  st [t], r3\n  ret\n"
+                      "writer:\n  li r4, " + std::to_string(w) + "\n  work r4\n  st [x], 1\n  ret\nrelease:\n  ret\n";
+    auto prog = testing::assemble(src, 2);
+    std::string res[2];
+    for (int ff = 0; ff < 2; ++ff) {
+      auto p = testing::point(2, "two", 1, 0);
+      p.workload.critical_section = {0, 0, 0};
+      p.run.fast_forward = ff == 1;
+      sim::Machine m(p, {}, &prog);
+      stats::Point s;
+      REQUIRE_NOTHROW(s = m.run());
+      res[ff] = std::to_string(m.peek(sim::Machine::kArenaBase + 128)) + " " + json_like(s);
+    }
+    CHECK(res[0] == res[1]);
+  }
+}
+
+TEST_CASE("a spin iteration with more loads than fast-forward tracks is simply not skipped") {
+  std::string loads, vars;
+  for (int i = 0; i < 17; ++i) {
+    vars += ".shared v" + std::to_string(i) + "\n";
+    loads += "  ld r1, [v" + std::to_string(i) + "]\n";
+  }
+  std::string src = "lock many\ncapacity 64\n" + vars + "acquire:\n  beq tid, 1, writer\nspin:\n" + loads +
+                    "  beq r1, 0, spin\n  ret\nwriter:\n  work 3000\n  st [v16], 1\n  ret\nrelease:\n  ret\n";
+  auto prog = testing::assemble(src, 2);
+  std::string res[2];
+  for (int ff = 0; ff < 2; ++ff) {
+    auto p = testing::point(2, "many", 1, 0);
+    p.workload.critical_section = {0, 0, 0};
+    p.run.fast_forward = ff == 1;
+    sim::Machine m(p, {}, &prog);
+    stats::Point s;
+    REQUIRE_NOTHROW(s = m.run());
+    res[ff] = json_like(s);
+  }
+  CHECK(res[0] == res[1]);
+}
+
+TEST_CASE("re-acquiring right after one's own release is not a handoff") {
+  for (const auto& lock : kLocks) {
+    CAPTURE(lock);
+    auto p = testing::point(1, lock, 50, 5);
+    p.workload.outside.cycles = 0;
+    CHECK(run(p).handoff.count() == 0);
+  }
+  // Two saturated threads: a handoff is only counted when the other thread gets the lock.
+  auto p = saturated("ticket", 2, 50);
+  auto s = run(p);
+  CHECK(s.handoff.count() > 0);
+  CHECK(s.handoff.count() <= s.acquisitions);
+}
+
+TEST_CASE("a capacity-2 lock may have two threads in the critical section: no false alarm") {
+  auto prog = testing::assemble("lock sem\ncapacity 2\n.shared c\nacquire:\n  ld r1, [c]\n  bge r1, 2, acquire\n"
+                                "  add r3, r1, 1\n  cas r2, [c], r1, r3\n  bne r2, r1, acquire\n  ret\n"
+                                "release:\n  faa r1, [c], -1\n  ret\n", 4);
+  auto p = testing::point(4, "sem", 30, 0);
+  sim::Machine m(p, {}, &prog);
+  stats::Point s;
+  CHECK_NOTHROW(s = m.run());
+  CHECK(s.acquisitions == 120);
 }

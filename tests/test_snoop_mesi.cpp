@@ -131,3 +131,44 @@ release:
   CHECK(lat[0] == 131);           // now + request 2 + data 8 + memory 120
   CHECK(lat[1] == 131 + 10);      // then a cache-to-cache GetS: 2 + 8
 }
+
+TEST_CASE("round robin rotates from the last granted core; fifo serves in arrival order") {
+  // Core 2 takes the bus first (a 131-cycle memory read). Cores 0, 1 and 3 all ask while it
+  // is busy, in the same cycle. Round robin continues after core 2: 3, 0, 1. FIFO breaks the
+  // same-cycle tie by core order: 0, 1, 3. Each read is its own line, from memory (130).
+  auto src = R"(lock rr
+capacity 64
+.array slot ncpu
+acquire:
+  mov r4, tid
+  beq r4, 2, go
+  work 50
+go:
+  ld  r1, [slot @ r4]
+  now r2
+  st  [slot @ r4], r2
+  ret
+release:
+  ret
+)";
+  auto prog = testing::assemble(src, 4);
+  for (std::string arb : {"round_robin", "fifo"}) {
+    CAPTURE(arb);
+    auto p = testing::point(4, "rr", 1, 0);
+    p.workload.critical_section = {0, 0, 0};
+    p.machine.interconnect.arbitration = arb;
+    lockstep::sim::Machine m(p, {}, &prog);
+    m.run();
+    auto done = [&](int c) { return m.peek(lockstep::sim::Machine::kArenaBase + uint64_t(c) * 64); };
+    CHECK(done(2) == 132);  // mov, beq, then 130 cycles
+    if (arb == "round_robin") {
+      CHECK(done(3) == 132 + 130);
+      CHECK(done(0) == 132 + 260);
+      CHECK(done(1) == 132 + 390);
+    } else {
+      CHECK(done(0) == 132 + 130);
+      CHECK(done(1) == 132 + 260);
+      CHECK(done(3) == 132 + 390);
+    }
+  }
+}

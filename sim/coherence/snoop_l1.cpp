@@ -92,7 +92,16 @@ bool SnoopL1::access(uint64_t line, bool write) {
   if (!c) {
     c = array_.victim(line, [&](int s) { return stable_[size_t(s)] != 0; });
     if (!c) throw CorrectnessError("core " + std::to_string(id_) + "'s L1 has no way to evict (all transient)");
-    if (c->state != 0) fire(*c, Replacement, nullptr);
+    if (c->state != 0) {
+      int before = c->state;
+      fire(*c, Replacement, nullptr);
+      // On an atomic bus an eviction completes at once; a table that parks the victim in
+      // another state would lose it when the way is reused.
+      if (c->state != 0)
+        throw CorrectnessError("coherence protocol: Replacement must end in " + spec_.states[0].name + ", but " +
+                               spec_.describe(before, Replacement) + " leaves the victim line in state " +
+                               spec_.states[size_t(c->state)].name);
+    }
     c->line = line;
     c->state = 0;
   }

@@ -233,7 +233,11 @@ bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   }
   bool write = in.op != Op::Ld && in.op != Op::Ldx;
   // A load may be part of a spin iteration: remember the registers before it.
-  bool probe = in.op == Op::Ld && spin_pure_ && probes_.size() < 16;
+  bool probe = in.op == Op::Ld && spin_pure_;
+  if (probe && probes_.size() == kMaxProbes) {
+    probe = false;  // too long an iteration to track: never fast-forward it
+    spin_pure_ = false;
+  }
   if (probe) probes_.push_back(Probe{engine_.now() - spin_t0_, pc_, spin_uops_ - 1, line, r});
   pending_ = Pending{&in, addr, write};
   if (port_->access(line, write)) {
@@ -299,6 +303,13 @@ void Core::line_changed(uint64_t line, bool lost_copy) {
       engine_.schedule(engine_.now() + (p == kMemory ? 0 : 1), kCore, uint32_t(id_), this, kStep);
     }
   }
+  // A line the current candidate iteration has already read changed: the registers it
+  // loaded are stale, so that iteration proves nothing.
+  for (const auto& pr : probes_)
+    if (pr.line == line) {
+      spin_pure_ = false;
+      spinning_ = false;
+    }
   bool watched = false;
   for (uint64_t w : watch_) watched |= (w == line);
   if (!watched) return;

@@ -146,6 +146,7 @@ class Core : public Component, public coherence::MemClient {
   Cycle spin_t0_ = 0;
   bool spin_pure_ = false;
   uint32_t spin_uops_ = 0;
+  static constexpr size_t kMaxProbes = 16;  // loads per tracked spin iteration
   std::vector<Probe> probes_;
   bool spinning_ = false;          // fixed point seen (also with fast-forward off: deadlock detector)
   bool sleeping_ = false;          // fast-forwarded

@@ -23,6 +23,11 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
   // Where results go is not part of what was simulated: leaving output.dir out keeps
   // stats.json byte-identical between runs written to different folders (-o, shards).
   if (j["config"].is_object()) j["config"].erase("output");
+  // Likewise run.fast_forward: it changes how fast the simulator runs, never what it
+  // simulates (DESIGN.md §3: on and off give byte-identical stats). The manifest's command
+  // line still records it.
+  if (j["config"].is_object() && j["config"].contains("run") && j["config"]["run"].is_object())
+    j["config"]["run"].erase("fast_forward");
   j["cycles"] = st.cycles;
   j["acquisitions"] = st.acquisitions;
   j["throughput"] = {{"acq_per_kcycle", round_sig(st.acq_per_kcycle())}};

@@ -62,8 +62,14 @@ void Harness::acquire_returned(cpu::Core& c, Cycle now, Cycle started) {
     m << " at cycle " << now << " (core " << c.id() << "'s acquire just returned)";
     throw CorrectnessError(m.str());
   }
-  // A handoff: the acquirer was already waiting when the last release completed.
-  if (release_pending_ && started <= last_release_) {
+  // A handoff: the acquirer was already waiting (called acquire strictly before) when the
+  // last release completed. A thread that re-acquires at the very cycle its own release
+  // returned was not waiting. A lock handed over while its release routine still runs
+  // (work after the handover store) is a handoff of 0 cycles.
+  if (releasing_ >= 0 && releasing_ != c.id() && started < release_call_) {
+    handoff_.add(0);
+    handed_early_ = true;
+  } else if (release_pending_ && started < last_release_) {
     handoff_.add(now - last_release_);
   }
   release_pending_ = false;
@@ -81,14 +87,19 @@ void Harness::acquire_returned(cpu::Core& c, Cycle now, Cycle started) {
   }
 }
 
-void Harness::release_called(cpu::Core& c, Cycle) {
+void Harness::release_called(cpu::Core& c, Cycle now) {
+  releasing_ = c.id();
+  release_call_ = now;
+  handed_early_ = false;
   for (size_t i = 0; i < holders_.size(); ++i)
     if (holders_[i] == c.id()) { holders_.erase(holders_.begin() + long(i)); break; }
 }
 
-void Harness::release_returned(cpu::Core&, Cycle now) {
+void Harness::release_returned(cpu::Core& c, Cycle now) {
+  if (releasing_ == c.id()) releasing_ = -1;
   last_release_ = now;
-  release_pending_ = true;
+  release_pending_ = !handed_early_;  // already counted when the acquirer got in first
+  handed_early_ = false;
   end_cycle_ = std::max(end_cycle_, now);
 }
 

@@ -60,6 +60,9 @@ class Harness {
   Cycle reset_cycle_ = 0, end_cycle_ = 0;
   Cycle last_release_ = 0;
   bool release_pending_ = false;
+  int releasing_ = -1;         // core inside its release routine (capacity 1 locks)
+  Cycle release_call_ = 0;
+  bool handed_early_ = false;
   stats::Histogram handoff_;
   int done_ = 0;
 };
