@@ -285,3 +285,51 @@ TEST_CASE("cli: a point that cannot finish exits 4, names the point and writes n
     CHECK(!fs::exists(out / "manifest.json"));
   }
 }
+
+TEST_CASE("cli: an unknown lock and a bad lock program exit 2 with the location") {
+  TempDir t;
+  const std::string out = (t.path / "out").string();
+  auto r = lockstep("run '" + t.write("a.yaml", "name: x\nmachine: {cores: 2}\nworkload: {lock: tciket}\n") + "' -o '" + out + "'");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("unknown lock 'tciket'") != std::string::npos);
+  CHECK(r.err.find("did you mean 'ticket'?") != std::string::npos);
+
+  t.write("bad.lock", "lock bad\n.shared x\nacquire:\n  ld r1, [x]\n  fetch_add r1, [x], 1\n  ret\nrelease:\n  ret\n");
+  r = lockstep("run '" + t.write("b.yaml", "name: x\nmachine: {cores: 2}\nworkload: {lock: bad.lock}\n") + "' -o '" + out + "'");
+  CHECK(r.status == 2);
+  CHECK(std::regex_search(r.err, std::regex("bad\\.lock:5:3: .*fetch_add")));
+  CHECK(!fs::exists(t.path / "out"));
+}
+
+TEST_CASE("cli: a lock without mutual exclusion exits 3; one that never releases exits 4") {
+  TempDir t;
+  const std::string out = (t.path / "out").string();
+  t.write("nowait.lock", "lock nowait\n.shared x\nacquire:\n  faa r1, [x], 1\n  ret\nrelease:\n  ret\n");
+  auto r = lockstep("run '" + t.write("a.yaml", "name: x\nmachine: {cores: 4}\nworkload: {lock: nowait.lock, "
+                                                "critical_section: {cycles: 300}}\n") + "' -o '" + out + "'");
+  CHECK(r.status == 3);
+  CHECK(r.err.find("mutual exclusion violated: lock 'nowait'") != std::string::npos);
+
+  t.write("stuck.lock", "lock stuck\n.shared x\nacquire:\n  ld r1, [x]\n  bne r1, 0, acquire\n  tas r1, [x]\n"
+                        "  bne r1, 0, acquire\n  ret\nrelease:\n  ret\n");
+  r = lockstep("run '" + t.write("b.yaml", "name: x\nmachine: {cores: 4}\nworkload: {lock: stuck.lock}\n") + "' -o '" + out + "'");
+  CHECK(r.status == 4);
+  CHECK(r.err.find("no progress: deadlock") != std::string::npos);
+  CHECK(r.err.find("spinning until the line of [x] changes") != std::string::npos);
+}
+
+TEST_CASE("cli: fast-forward on and off write byte-identical stats.json and summary.csv") {
+  TempDir t;
+  const std::string exp = t.write("ff.yaml", kSmall);
+  const std::string on = (t.path / "on").string(), off = (t.path / "off").string();
+  REQUIRE(lockstep("run '" + exp + "' -o '" + on + "' --set run.fast_forward=true").status == 0);
+  REQUIRE(lockstep("run '" + exp + "' -o '" + off + "' --set run.fast_forward=false").status == 0);
+  CHECK(slurp(fs::path(on) / "summary.csv") == slurp(fs::path(off) / "summary.csv"));
+  int compared = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(on) / "points")) {
+    const auto name = e.path().filename();
+    CHECK(slurp(e.path() / "stats.json") == slurp(fs::path(off) / "points" / name / "stats.json"));
+    ++compared;
+  }
+  CHECK(compared == 4);
+}
