@@ -1,5 +1,6 @@
 // lockstep run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--jobs N]
 //                              [--shard I/N] [--trace FORMAT]
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -13,6 +14,7 @@
 #include "config/loader.hpp"
 #include "output/driver.hpp"
 #include "output/pivot.hpp"
+#include "output/plot.hpp"
 #include "run/simulate.hpp"
 
 namespace po = boost::program_options;
@@ -69,8 +71,15 @@ int cmd_run(int argc, char** argv) {
   std::ostringstream where;
   where.precision(3);
   where << std::fixed << run.wall_seconds;
+  // A sweep over one or two paths draws as lines (series x values); more paths need the
+  // user to pick two, which `lockstep plot --series --x` does.
+  std::string plots;
+  if (exp.swept_paths.size() == 1 || exp.swept_paths.size() == 2) {
+    for (const auto& file : output::write_summary_plots(run.dir).files)
+      plots += "," + std::filesystem::path(file).filename().string();
+  }
   std::cout << "\n" << run.results.size() << " point(s) in " << where.str() << " s -> " << run.dir
-            << "/{summary.csv,manifest.json,points/*/stats.json}\n";
+            << "/{summary.csv,manifest.json" << plots << ",points/*/stats.json}\n";
   return kExitOk;
 }
 

@@ -13,4 +13,5 @@ int cmd_native(int argc, char** argv);     // lockstep native run EXPERIMENT.yam
 int cmd_calibrate(int argc, char** argv);  // lockstep calibrate [-o FILE]
 int cmd_validate(int argc, char** argv);   // lockstep validate EXPERIMENT.yaml ...
 int cmd_bench(int argc, char** argv);      // lockstep bench [...]
+int cmd_plot(int argc, char** argv);       // lockstep plot DIR [--y METRIC]... [-o FILE]
 }  // namespace lockstep::app
