@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/splitmix.hpp"
 #include "handwritten/locks.hpp"
 #include "perf.hpp"
 #include "platform.hpp"
 #include "topology.hpp"
 #include "workload/lock_library.hpp"
+#include "workload/outside.hpp"
 
 namespace lockstep::native {
 
@@ -38,17 +40,6 @@ struct alignas(Arena::kAlign) Slot {
   std::atomic<uint64_t> progress{0};
 };
 
-// Harness-side random numbers (outside-work lengths); separate from the program's `rand`.
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double unit() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
-};
 
 std::string fmt_seconds(double s) {
   char buf[32];
@@ -143,7 +134,7 @@ void Run::body(int tid, Ops ops) {
   const int64_t total = warm + std::max<int64_t>(0, w.acquisitions_per_thread);
   auto& rec = recs_[size_t(tid)];
   rec.reserve(size_t(total));
-  Rng rng{pt_.seed * 0x2545f4914f6cdd1dull + uint64_t(tid) * 0x9e3779b97f4a7c15ull + 7};
+  SplitMix64 rng{pt_.seed * 0x2545f4914f6cdd1dull + uint64_t(tid) * 0x9e3779b97f4a7c15ull + 7};
   std::unique_ptr<ThreadCounters> pc;
   if (opt_.perf) pc = std::make_unique<ThreadCounters>();
 
@@ -186,12 +177,7 @@ void Run::body(int tid, Ops ops) {
     rec.push_back(r);
     slots_[size_t(tid)].progress.store(uint64_t(i) + 1, std::memory_order_relaxed);
     if (sh_.stop.load(std::memory_order_relaxed)) break;
-    uint64_t out = 0;
-    const auto& o = w.outside;
-    if (o.dist == "uniform") out = uint64_t(o.min) + (o.max > o.min ? rng.next() % uint64_t(o.max - o.min + 1) : 0);
-    else if (o.dist == "exponential") out = uint64_t(std::llround(-o.mean * std::log(1.0 - rng.unit())));
-    else out = uint64_t(std::max(0, o.cycles));
-    clock_.spin(out);
+    clock_.spin(workload::outside_cycles(w.outside, rng));
   }
   if (pc) {
     pc->stop();

@@ -7,6 +7,7 @@
 #include "common/error.hpp"
 #include "isa/semantics.hpp"
 #include "workload/harness.hpp"
+#include "workload/outside.hpp"
 
 namespace lockstep::cpu {
 
@@ -79,18 +80,7 @@ uint64_t Core::operand(const isa::Operand& o) const {
   return 0;
 }
 
-uint64_t Core::outside_cycles() {
-  const auto& o = point_.workload.outside;
-  if (o.dist == "uniform") {
-    uint64_t span = uint64_t(o.max - o.min) + 1;
-    return uint64_t(o.min) + outside_rng_.next() % span;
-  }
-  if (o.dist == "exponential") {
-    double u = double((outside_rng_.next() >> 11) + 1) * 0x1.0p-53;  // (0, 1]
-    return uint64_t(std::llround(-o.mean * std::log(u)));
-  }
-  return uint64_t(o.cycles);
-}
+uint64_t Core::outside_cycles() { return workload::outside_cycles(point_.workload.outside, outside_rng_); }
 
 void Core::fault(const isa::Instr& in, const std::string& msg) const {
   throw InputError(located(ctx_->prog->file, in.line, in.col, msg + " (core " + std::to_string(id_) + ", cycle " +
@@ -187,7 +177,7 @@ void Core::step() {
       case Op::Work: local += operand(in.a); ++pc_; break;
       case Op::Rand: {
         uint64_t lo = operand(in.a), hi = operand(in.b);
-        r[in.rd] = hi >= lo ? lo + rng_.next() % (hi - lo + 1) : lo;
+        r[in.rd] = hi >= lo ? lo + rng_.below(hi - lo + 1) : lo;
         local += Cycle(cc.alu_cycles);
         ++pc_;
         break;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "coherence/client.hpp"
+#include "common/splitmix.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "isa/program.hpp"
@@ -37,15 +38,6 @@ class MemPort {
   virtual void touch(uint64_t line) = 0;               // LRU update without an access
 };
 
-struct Xorshift {  // per-thread PRNG (splitmix64): deterministic on every host
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-};
 
 class Core : public Component, public coherence::MemClient {
  public:
@@ -130,7 +122,7 @@ class Core : public Component, public coherence::MemClient {
   bool blocked_ = false;          // waiting for a miss
   Cycle resume_at_ = 0;
   int64_t iterations_left_ = 0;
-  Xorshift rng_{0}, outside_rng_{0};
+  SplitMix64 rng_, outside_rng_;
   stats::PerCore ctr_;
   Cycle acquire_start_ = 0;
   Cycle acquired_at_ = 0;
