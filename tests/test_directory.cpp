@@ -309,8 +309,12 @@ TEST_CASE("MOESI directory tables: M/E -> O on a read without memory update, O a
   check_cells("MOESI", "cache", {
       {"IS_D", "Data-Excl", "hit / E"},
       {"E", "Store", "hit / M"},
-      {"E", "Fwd-GetS", "sendDataToReq / O"},
+      {"E", "Fwd-GetS", "sendDataToReq / OC"},  // owned but clean
       {"M", "Fwd-GetS", "sendDataToReq / O"},
+      {"OC", "Fwd-GetS", "sendDataToReq / OC"},
+      {"OC", "Fwd-GetM", "sendDataToReq / I"},
+      {"OC", "Store", "sendGetM / OM_AC"},
+      {"OC", "Replacement", "sendPutO / OI_A"},
       {"O", "Load", "hit / O"},
       {"O", "Fwd-GetS", "sendDataToReq / O"},
       {"O", "Fwd-GetM", "sendDataToReq / I"},
@@ -461,6 +465,25 @@ release:
     CHECK(d.state(1, "x") == e.s1);
     CHECK(d.dir_state("x") == e.dir);
     CHECK(d.m->peek(sim::Machine::kArenaBase + d.prog.vars[0].offset) == 9);
+  }
+}
+
+TEST_CASE("MOESI: evicting an owned line writes back only if it was ever written") {
+  // Core 0 reads (E) or writes (M) x; core 1 reads it (core 0 becomes the owner); then core 0
+  // loads nine lines of x's set and evicts it with a PutO. Only dirty data is a writeback.
+  auto src = [](bool write) {
+    return std::string("lock seq\ncapacity 64\n.shared x\n.array a 576\nacquire:\n  mov r8, tid\n  beq r8, 1, reader\n") +
+           (write ? "  st [x], 5\n" : "  ld r1, [x]\n") +
+           "  li r9, 3000\n  work r9\n  li r2, 63\nloop:\n  ld r1, [a @ r2]\n  add r2, r2, 64\n  blt r2, 576, loop\n"
+           "  jmp out\nreader:\n  li r9, 1000\n  work r9\n  ld r1, [x]\nout:\n  li r0, 1\n  ret\nrelease:\n  ret\n";
+  };
+  for (bool write : {false, true}) {
+    CAPTURE(write);
+    Directed d(2, src(write), "MOESI");
+    CHECK(d.msgs("PutO") == 1);
+    CHECK(d.s.coherence.writebacks == (write ? 1u : 0u));
+    CHECK(d.state(0, "x") == "I");
+    CHECK(d.state(1, "x") == "S");
   }
 }
 
