@@ -8,6 +8,23 @@ namespace po = boost::program_options;
 
 namespace lockstep::app {
 
+void add_experiment_options(po::options_description& opts, const std::string& output_help) {
+  opts.add_options()("output,o", po::value<std::string>(), output_help.c_str())(
+      "set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")(
+      "seed", po::value<uint64_t>(), "override seed:");
+}
+
+config::LoadOptions experiment_options(const po::variables_map& vm, config::LoadOptions lo) {
+  if (vm.count("set"))
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) lo.sets.push_back(s);
+  if (vm.count("seed")) {
+    lo.seed_given = true;
+    lo.seed = vm["seed"].as<uint64_t>();
+  }
+  if (vm.count("output")) lo.output_dir = vm["output"].as<std::string>();
+  return lo;
+}
+
 Parsed parse_args(int argc, char** argv, const po::options_description& opts, const std::string& cmd,
                   const std::string& usage) {
   po::options_description hidden;

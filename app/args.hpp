@@ -7,6 +7,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "config/loader.hpp"
+
 namespace lockstep::app {
 
 struct Parsed {
@@ -14,6 +16,13 @@ struct Parsed {
   std::vector<std::string> words;  // positional arguments, in order
   bool help = false;               // --help was given (and printed): return 0
 };
+
+// -o/--output, --set (repeatable) and --seed: how every command that loads an experiment
+// lets the command line override it.
+void add_experiment_options(boost::program_options::options_description& opts, const std::string& output_help =
+                                                                                   "output directory (overrides output.dir)");
+// Those options as the loader takes them; `sets` go after any already in `base`.
+config::LoadOptions experiment_options(const boost::program_options::variables_map& vm, config::LoadOptions base = {});
 
 Parsed parse_args(int argc, char** argv, const boost::program_options::options_description& opts,
                   const std::string& cmd, const std::string& usage);

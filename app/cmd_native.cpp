@@ -30,15 +30,13 @@ int cmd_native(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()
       ("help,h", "this text")
-      ("output,o", po::value<std::string>(), "output directory (overrides output.dir)")
-      ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")
-      ("seed", po::value<uint64_t>(), "override seed:")
       ("oversubscribe", "allow more threads than usable CPUs (correctness only: timings are meaningless)")
       ("handwritten", "run the hand-written C++ lock of the same name (ticket, mcs, ttas) instead of the program")
       ("watchdog", po::value<double>()->default_value(5.0), "seconds without any acquisition before exit 4")
       ("order", po::value<std::string>()->default_value("sc"), "plain ld/st ordering: sc (as simulated) or acqrel")
       ("no-perf", "do not open hardware counters")
       ("calls", po::value<long>()->default_value(200000), "overhead: acquire+release pairs per timed batch");
+  add_experiment_options(opts);
   Parsed parsed = parse_args(argc, argv, opts, "native", kUsage);
   if (parsed.help) return kExitOk;
   const po::variables_map& vm = parsed.vm;
@@ -64,13 +62,7 @@ int cmd_native(int argc, char** argv) {
   else if (order == "acqrel") no.order = native::Order::AcqRel;
   else throw InputError("native: --order must be sc or acqrel, not '" + order + "'");
 
-  config::LoadOptions lo;
-  if (vm.count("set")) lo.sets = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("seed")) {
-    lo.seed_given = true;
-    lo.seed = vm["seed"].as<uint64_t>();
-  }
-  if (vm.count("output")) lo.output_dir = vm["output"].as<std::string>();
+  const config::LoadOptions lo = experiment_options(vm);
 
   std::vector<std::string> full(argv, argv + argc);
   full.insert(full.begin(), "lockstep");

@@ -30,12 +30,10 @@ int cmd_run(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()
       ("help,h", "this text")
-      ("output,o", po::value<std::string>(), "output directory (overrides output.dir)")
-      ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")
-      ("seed", po::value<uint64_t>(), "override seed:")
       ("jobs,j", po::value<int>()->default_value(1), "points simulated in parallel (results do not depend on it)")
       ("shard", po::value<std::string>(), "run only points with index % N == I (I/N)")
       ("trace", po::value<std::string>(), "write DIR/points/POINT/trace.txt in FORMAT (text)");
+  add_experiment_options(opts);
   Parsed parsed = parse_args(argc, argv, opts, "run", kUsage);
   if (parsed.help) return kExitOk;
   const po::variables_map& vm = parsed.vm;
@@ -54,13 +52,7 @@ int cmd_run(int argc, char** argv) {
   ro.argv.assign(argv, argv + argc);
   ro.argv.insert(ro.argv.begin(), "lockstep");
 
-  config::LoadOptions lo;
-  if (vm.count("set")) lo.sets = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("seed")) {
-    lo.seed_given = true;
-    lo.seed = vm["seed"].as<uint64_t>();
-  }
-  if (vm.count("output")) lo.output_dir = vm["output"].as<std::string>();
+  const config::LoadOptions lo = experiment_options(vm);
 
   const config::Experiment exp = config::load_experiment(files[0], lo);
   const output::RunResult run = output::run_experiment(

@@ -29,27 +29,19 @@ int cmd_validate(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()
       ("help,h", "this text")
-      ("output,o", po::value<std::string>(), "output directory (overrides output.dir); validate.csv goes there")
       ("machine", po::value<std::string>(), "simulate on this machine YAML's parameters (e.g. from lockstep calibrate)")
-      ("set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")
-      ("seed", po::value<uint64_t>(), "override seed:")
       ("oversubscribe", "allow more threads than usable CPUs (the comparison is then meaningless)")
       ("watchdog", po::value<double>()->default_value(5.0), "seconds without any native acquisition before exit 4");
+  add_experiment_options(opts, "output directory (overrides output.dir); validate.csv goes there");
   Parsed parsed = parse_args(argc, argv, opts, "validate", kUsage);
   if (parsed.help) return kExitOk;
   const po::variables_map& vm = parsed.vm;
   if (parsed.words.size() != 1)
     throw InputError(std::string("validate: expected one experiment file\n") + kUsage);
 
-  config::LoadOptions lo;
-  if (vm.count("machine")) lo.sets = native::machine_overrides(vm["machine"].as<std::string>());
-  if (vm.count("set"))
-    for (const auto& s : vm["set"].as<std::vector<std::string>>()) lo.sets.push_back(s);
-  if (vm.count("seed")) {
-    lo.seed_given = true;
-    lo.seed = vm["seed"].as<uint64_t>();
-  }
-  if (vm.count("output")) lo.output_dir = vm["output"].as<std::string>();
+  config::LoadOptions machine;
+  if (vm.count("machine")) machine.sets = native::machine_overrides(vm["machine"].as<std::string>());
+  const config::LoadOptions lo = experiment_options(vm, machine);
   native::NativeOptions no;
   no.oversubscribe = vm.count("oversubscribe") > 0;
   no.watchdog_seconds = vm["watchdog"].as<double>();
