@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <sstream>
 
@@ -12,57 +11,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_helpers.hpp"
+
 namespace fs = std::filesystem;
+using testing::lockstep;
+using testing::slurp;
+using testing::TempDir;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 size_t count_lines(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
-
-// A scratch folder, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("lockstep-cli-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-// Runs `lockstep ARGS` (ARGS as shell words) with stdout and stderr captured.
-Result lockstep(const std::string& args) {
-  static int n = 0;
-  const fs::path base = fs::temp_directory_path() / ("lockstep-cli-io-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-  const std::string cmd = std::string("'") + LOCKSTEP_BINARY + "' " + args + " >'" + base.string() + ".out' 2>'" +
-                          base.string() + ".err'";
-  const int raw = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(base.string() + ".out");
-  r.err = slurp(base.string() + ".err");
-  fs::remove(base.string() + ".out");
-  fs::remove(base.string() + ".err");
-  return r;
-}
 
 // Four small points (2 locks x 2 core counts) that simulate in well under a second.
 const char* kSmall = R"(name: cli-small

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "cli_helpers.hpp"
 #include "common/error.hpp"
 #include "config/config.hpp"
 #include "config/loader.hpp"
@@ -82,18 +83,11 @@ native::SingleThreadResult simulate_single(const isa::Program& prog, int calls) 
 
 struct Cmd {
   int status;
-  std::string out;
+  std::string out;  // stdout then stderr
 };
 [[maybe_unused]] Cmd sh(const std::string& cmd) {
-  Cmd c{-1, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return c;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) c.out.append(buf, n);
-  int st = pclose(p);
-  c.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return c;
+  auto r = testing::shell(cmd);
+  return {r.status, r.out + r.err};
 }
 
 [[maybe_unused]] fs::path scratch(const std::string& name) {

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_helpers.hpp"
 #include "common/error.hpp"
 #include "output/atomic_file.hpp"
 #include "output/driver.hpp"
@@ -22,27 +23,12 @@
 using namespace lockstep;
 namespace fs = std::filesystem;
 
+using testing::slurp;
+using testing::TempDir;
+
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // A scratch directory removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() / ("lockstep_test_output_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 stats::PerCore core(uint64_t acq, uint64_t uops) {
   stats::PerCore c;
   c.acquisitions = acq;

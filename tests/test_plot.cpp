@@ -5,65 +5,22 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <sstream>
 
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "cli_helpers.hpp"
 #include "common/error.hpp"
 #include "output/plot.hpp"
 
 namespace fs = std::filesystem;
 using namespace lockstep;
 
+using testing::slurp;
+using testing::TempDir;
+
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("lockstep-plot-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-};
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-Result lockstep_cmd(const std::string& args) {
-  static int n = 0;
-  const fs::path base =
-      fs::temp_directory_path() / ("lockstep-plot-io-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-  const std::string cmd = std::string("'") + LOCKSTEP_BINARY + "' " + args + " >'" + base.string() + ".out' 2>'" +
-                          base.string() + ".err'";
-  const int raw = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(base.string() + ".out");
-  r.err = slurp(base.string() + ".err");
-  fs::remove(base.string() + ".out");
-  fs::remove(base.string() + ".err");
-  return r;
-}
+testing::Result lockstep_cmd(const std::string& args) { return testing::lockstep(args); }
 
 // A tiny well-formedness scan: every start tag is closed in order, self-closing tags close
 // themselves, and the document is one <svg> element. Returns "" or what went wrong.

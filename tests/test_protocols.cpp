@@ -15,6 +15,7 @@
 #include <regex>
 #include <sstream>
 
+#include "cli_helpers.hpp"
 #include "check/random_tester.hpp"
 #include "coherence/protocol.hpp"
 #include "coherence/render.hpp"
@@ -69,18 +70,11 @@ std::string staggered(const std::string& op) {
 
 struct Cmd {
   int status = -1;
-  std::string out;
+  std::string out;  // stdout then stderr
 };
 Cmd lockstep_cmd(const std::string& args) {
-  Cmd c;
-  FILE* p = popen((std::string("'") + LOCKSTEP_BINARY + "' " + args + " 2>&1").c_str(), "r");
-  if (!p) return c;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) c.out.append(buf, n);
-  int st = pclose(p);
-  c.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return c;
+  auto r = testing::lockstep(args);
+  return {r.status, r.out + r.err};
 }
 
 std::string parse_error(const std::string& text) {
