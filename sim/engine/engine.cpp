@@ -5,10 +5,11 @@
 namespace lockstep {
 
 void Engine::schedule(Cycle when, Priority prio, uint32_t order, Component* c, int kind, uint64_t arg) {
-  // The sequence number only breaks ties between events of one component at one
-  // (cycle, class); components avoid relying on it for anything observable.
-  uint64_t key = (uint64_t(prio) << 56) | (uint64_t(order & 0xffffff) << 32) | (seq_++ & 0xffffffffu);
-  heap_.push_back(Event{when, key, c, kind, arg});
+  // The sequence number breaks ties between events of one component at one (cycle, class)
+  // in the order they were scheduled: the directory fabric relies on it to deliver two
+  // messages between the same pair of nodes in one cycle in the order they were sent.
+  uint64_t key = (uint64_t(prio) << 24) | uint64_t(order & 0xffffff);
+  heap_.push_back(Event{when, key, seq_++, c, kind, arg});
   std::push_heap(heap_.begin(), heap_.end(), later);
   ++by_prio_[prio];
 }
@@ -25,7 +26,7 @@ bool Engine::run() {
       return false;
     }
     now_ = e.when;
-    prio_ = Priority(e.key >> 56);
+    prio_ = Priority(e.key >> 24);
     --by_prio_[prio_];
     ++events_;
     e.c->handle(e.kind, e.arg);

@@ -45,13 +45,16 @@ class Engine {
  private:
   struct Event {
     Cycle when;
-    uint64_t key;  // prio(8) | order(24) | seq(32): one integer compare orders everything
+    uint64_t key;  // prio(8) | order(24): the class and the component within one cycle
+    uint64_t seq;  // insertion order, last resort (never wraps: 64 bits)
     Component* c;
     int kind;
     uint64_t arg;
   };
   static bool later(const Event& a, const Event& b) {
-    return a.when != b.when ? a.when > b.when : a.key > b.key;
+    if (a.when != b.when) return a.when > b.when;
+    if (a.key != b.key) return a.key > b.key;
+    return a.seq > b.seq;
   }
   std::vector<Event> heap_;
   Cycle now_ = 0;
