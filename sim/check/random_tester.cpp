@@ -377,12 +377,16 @@ TesterReport run_random_tester(const TesterOptions& opt) {
     f.seed = c.seed;
     int runs = 0;
     if (opt.minimise) {
-      // Greedy: keep any smaller case that still fails with the same exit status. A case
+      // Greedy: keep any smaller case that still fails the same way: same exit status and
+      // the same kind of violation (the message up to its first ':' or '(', e.g. "data-value
+      // invariant violated"), so the shrinking cannot wander off to a different bug. A case
       // the machine cannot be built for (numa with fewer cores than sockets) does not fail.
+      auto kind = [](const std::string& m) { return m.substr(0, m.find_first_of(":(")); };
       auto still_fails = [&](const Case& k) {
         ++runs;
         try {
-          return run_case(opt, path, k, false).exit_code == o.exit_code;
+          Outcome r = run_case(opt, path, k, false);
+          return r.exit_code == o.exit_code && kind(r.message) == kind(o.message);
         } catch (const InputError&) {
           return false;
         }
