@@ -29,6 +29,7 @@ const Subcommand kSubcommands[] = {
     {"calibrate", lockstep::app::cmd_calibrate, "measure this host's coherence latencies"},
     {"validate", lockstep::app::cmd_validate, "simulate and run natively, side by side"},
     {"bench", lockstep::app::cmd_bench, "measure the simulator's own speed"},
+    {"model", lockstep::app::cmd_model, "analytic models: model ticket [--cores LIST] [--from EXPERIMENT.yaml]"},
 };
 
 void usage(std::ostream& os) {
