@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -370,6 +371,15 @@ Interpreter::Exit Interpreter::run(int entry) {
 out:
   micro_ops_ += ops;
   return result;
+}
+
+SoloRun::SoloRun(const isa::Program& prog, double clock_ghz, uint64_t seed)
+    : clock(clock_ghz), arena(std::max<uint64_t>(prog.arena_bytes, 8)) {
+  shared.arena = arena.base();
+  shared.arena_bytes = prog.arena_bytes;
+  shared.clock = &clock;
+  shared.t0 = hw::ticks();
+  if (prog.entry_init >= 0) Interpreter(prog, shared, 0, 1, seed).run(prog.entry_init);
 }
 
 }  // namespace lockstep::native

@@ -50,6 +50,16 @@ struct RunShared {
   std::atomic<uint64_t> sev{0};         // x86-64 emulation of the event register
 };
 
+// One thread alone over a fresh arena, `init:` already run (as in the simulator, init's
+// registers are discarded): the setup of every single-thread run (overhead, the
+// simulator-vs-native comparison). Interpreters for thread 0 attach to `shared`.
+struct SoloRun {
+  CycleClock clock;
+  Arena arena;
+  RunShared shared;
+  SoloRun(const isa::Program& prog, double clock_ghz, uint64_t seed);
+};
+
 class Interpreter {
  public:
   Interpreter(const isa::Program& prog, RunShared& shared, int tid, int nthreads, uint64_t seed);

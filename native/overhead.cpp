@@ -25,14 +25,8 @@ std::vector<OverheadRow> measure_overhead(long calls, int batches) {
     p.workload.threads = 1;
     p.machine.cores = 1;
     isa::Program prog = workload::load_lock(p);
-    CycleClock clock(3.0);
-    Arena arena(std::max<uint64_t>(prog.arena_bytes, 8));
-    RunShared sh;
-    sh.arena = arena.base();
-    sh.arena_bytes = prog.arena_bytes;
-    sh.clock = &clock;
-    sh.t0 = hw::ticks();
-    if (prog.entry_init >= 0) Interpreter(prog, sh, 0, 1, 1).run(prog.entry_init);
+    SoloRun solo(prog, 3.0, 1);
+    RunShared& sh = solo.shared;
     Interpreter in(prog, sh, 0, 1, 1);
     auto hand = make_handwritten(name, 1);
     std::atomic<bool> stop{false};

@@ -359,19 +359,10 @@ stats::Point run_native(const config::Point& point, const NativeOptions& opt) {
 }
 
 SingleThreadResult run_single_thread(const isa::Program& prog, int calls, uint64_t seed) {
-  CycleClock clock(1.0);
-  Arena arena(std::max<uint64_t>(prog.arena_bytes, 8));
-  RunShared sh;
-  sh.arena = arena.base();
-  sh.arena_bytes = prog.arena_bytes;
-  sh.clock = &clock;
-  sh.t0 = hw::ticks();
+  SoloRun solo(prog, 1.0, seed);
+  const Arena& arena = solo.arena;
   SingleThreadResult res;
-  if (prog.entry_init >= 0) {
-    Interpreter init(prog, sh, 0, 1, seed);  // as in the simulator: init's registers are discarded
-    init.run(prog.entry_init);
-  }
-  Interpreter in(prog, sh, 0, 1, seed);
+  Interpreter in(prog, solo.shared, 0, 1, seed);
   for (int i = 0; i < calls; ++i) {
     if (prog.entry_acquire >= 0) in.run(prog.entry_acquire);
     if (prog.entry_release >= 0) in.run(prog.entry_release);
