@@ -1,4 +1,5 @@
-// lockstep list [locks|protocols|topologies]: what is built in, one line each.
+// lockstep list [locks|protocols|topologies|keys]: what is built in, one line each; `keys`
+// prints the experiment keys as the markdown table docs/config.md holds.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -9,6 +10,7 @@
 #include "app/commands.hpp"
 #include "common/embedded.hpp"
 #include "common/error.hpp"
+#include "config/loader.hpp"
 
 namespace lockstep::app {
 
@@ -91,13 +93,13 @@ const std::vector<std::pair<std::string, std::string>> kTopologies = {
 }  // namespace
 
 int cmd_list(int argc, char** argv) {
-  const std::vector<std::string> kinds = {"locks", "protocols", "topologies"};
+  const std::vector<std::string> kinds = {"locks", "protocols", "topologies", "keys"};
   std::string which;
-  if (argc > 2) throw InputError("list: expected at most one of locks, protocols, topologies");
+  if (argc > 2) throw InputError("list: expected at most one of locks, protocols, topologies, keys");
   if (argc == 2) {
     which = argv[1];
     if (which == "--help" || which == "-h") {
-      std::cout << "usage: lockstep list [locks|protocols|topologies]\n";
+      std::cout << "usage: lockstep list [locks|protocols|topologies|keys]\n";
       return kExitOk;
     }
     bool known = false;
@@ -105,9 +107,13 @@ int cmd_list(int argc, char** argv) {
     if (!known) {
       std::string msg = "list: unknown section '" + which + "'";
       const std::string near = nearest(which, kinds);
-      msg += near.empty() ? "; expected locks, protocols or topologies" : "; did you mean '" + near + "'?";
+      msg += near.empty() ? "; expected locks, protocols, topologies or keys" : "; did you mean '" + near + "'?";
       throw InputError(msg);
     }
+  }
+  if (which == "keys") {
+    std::cout << config::schema_markdown();
+    return kExitOk;
   }
   bool first = true;
   auto gap = [&] {

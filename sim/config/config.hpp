@@ -93,6 +93,7 @@ struct WorkloadCfg {
   int threads = 0;                       // 0 = machine.cores (resolved by the loader; never > cores)
   int64_t acquisitions_per_thread = 1000;
   int64_t warmup_acquisitions = 100;
+  int64_t duration_cycles = 0;           // > 0: time-window mode (loop until the window closes)
   CriticalSectionCfg critical_section;
   OutsideCfg outside;
 };

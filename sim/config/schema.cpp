@@ -105,6 +105,9 @@ std::vector<Key> build_table() {
        "measured acquisitions per thread", ""},
       {"workload.warmup_acquisitions", T::Int, AT(workload.warmup_acquisitions), 0, 1e12, {},
        "acquisitions per thread before the counters are reset", ""},
+      {"workload.duration_cycles", T::Int, AT(workload.duration_cycles), 0, kMaxI64, {},
+       "time-window mode: after warm-up every thread loops until this many cycles have passed "
+       "(acquisitions_per_thread is then ignored); 0 = quota mode", "0"},
       {"workload.critical_section.cycles", T::Int, AT(workload.critical_section.cycles), 0, 1000000000, {},
        "local work inside the critical section", ""},
       {"workload.critical_section.lines_read", T::Int, AT(workload.critical_section.lines_read), 0, 4096, {},
