@@ -155,7 +155,8 @@ TEST_CASE("cli: run writes summary.csv, stats.json per point and manifest.json")
   const std::string csv = slurp(out / "summary.csv");
   CHECK(count_lines(csv) == 5);
   CHECK(csv.rfind("point,workload.lock,machine.cores,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,"
-                  "handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain\n",
+                  "handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,"
+                  "wait_p50,wait_p99,hold_mean\n",
                   0) == 0);
   int points = 0;
   for (const auto& d : fs::directory_iterator(out / "points")) {

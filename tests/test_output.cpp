@@ -204,7 +204,8 @@ TEST_CASE("stats.json: every contract field, with the values given") {
   std::vector<std::string> keys;
   for (const auto& [k, v] : o.items()) keys.push_back(k);
   CHECK(keys == std::vector<std::string>{"schema", "point", "seed", "config", "cycles", "acquisitions", "throughput",
-                                         "handoff_cycles", "coherence", "per_acquisition", "fairness", "per_core",
+                                         "handoff_cycles", "wait_cycles", "hold_cycles", "release_cycles", "coherence",
+                                         "per_acquisition", "fairness", "per_core",
                                          "extra"});
   CHECK(text.find("spin_iterations_skipped") == std::string::npos);
   CHECK(text.find("123456") == std::string::npos);  // engine events
@@ -241,13 +242,14 @@ TEST_CASE("summary.csv: header and row exactly") {
   output::PointResult r{&sp.p, sample_stats()};
   CHECK(output::summary_csv_header(paths) ==
         "point,machine.cores,workload.lock,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,"
-        "handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain");
-  CHECK(output::summary_csv_row(paths, r) == "001_cores-3_lock-mcs,3,mcs,40000,30,0.75,400,300,1000,0.666667,3,1.5,0.333333,0.9");
+        "handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,"
+        "wait_p99,hold_mean");
+  CHECK(output::summary_csv_row(paths, r) == "001_cores-3_lock-mcs,3,mcs,40000,30,0.75,400,300,1000,0.666667,3,1.5,0.333333,0.9,5,0.166667,0,0,0");
   const std::string csv = output::summary_csv(paths, {r, r});
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
   CHECK(output::summary_csv_header({}) ==
         "point,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,handoff_p99,inv_per_acq,bus_per_acq,"
-        "msgs_per_acq,wb_per_acq,jain");
+        "msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,wait_p99,hold_mean");
 
   const std::string table = output::summary_table(paths, {r});
   std::istringstream lines(table);

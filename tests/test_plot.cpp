@@ -86,13 +86,13 @@ output::LineChart sample_chart() {
 // Two swept paths, as `lockstep run` writes them.
 const char* kSummary2 =
     "point,workload.lock,machine.cores,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,handoff_p99,"
-    "inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain\n"
-    "000,tas,2,100,40,1.5,10,10,10,4,5,0,1,1\n"
-    "001,tas,4,100,80,1.2,10,10,10,5,6.5,0,1,1\n"
-    "002,tas,8,100,160,0.9,10,10,10,23,24,0,1,1\n"
-    "003,mcs,2,100,40,1.6,10,10,10,2,3,0,1,1\n"
-    "004,mcs,4,100,80,1.6,10,10,10,6,8,0,1,1\n"
-    "005,mcs,8,100,160,1.6,10,10,10,6,8,0,1,1\n";
+    "inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,wait_p99,hold_mean\n"
+    "000,tas,2,100,40,1.5,10,10,10,4,5,0,1,1,0,0,0,0,0\n"
+    "001,tas,4,100,80,1.2,10,10,10,5,6.5,0,1,1,0,0,0,0,0\n"
+    "002,tas,8,100,160,0.9,10,10,10,23,24,0,1,1,0,0,0,0,0\n"
+    "003,mcs,2,100,40,1.6,10,10,10,2,3,0,1,1,0,0,0,0,0\n"
+    "004,mcs,4,100,80,1.6,10,10,10,6,8,0,1,1,0,0,0,0,0\n"
+    "005,mcs,8,100,160,1.6,10,10,10,6,8,0,1,1,0,0,0,0,0\n";
 
 }  // namespace
 
@@ -203,7 +203,7 @@ TEST_CASE("plot: summary.csv to charts: series = first path, x = second; default
 
   // On a directory machine every bus figure is 0: the traffic chart is messages.
   std::string dir_csv = kSummary2;
-  dir_csv = std::regex_replace(dir_csv, std::regex(",(5|6\\.5|24|3|8),0,1,1\n"), ",0,7,1,1\n");
+  dir_csv = std::regex_replace(dir_csv, std::regex(",(5|6\\.5|24|3|8),0,1,1,0,0,0,0,0\n"), ",0,7,1,1,0,0,0,0,0\n");
   t.write("summary.csv", dir_csv);
   CHECK(output::default_plot_metrics(output::read_summary_csv((t.path / "summary.csv").string()))[0] ==
         "msgs_per_acq");
@@ -213,15 +213,15 @@ TEST_CASE("plot: three swept paths need --series and --x; the rest is fixed and 
   TempDir t;
   t.write("summary.csv",
           "point,machine.protocol,workload.lock,machine.cores,cycles,acquisitions,acq_per_kcycle,handoff_mean,"
-          "handoff_p50,handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain\n"
-          "0,MESI,tas,2,1,1,1,1,1,1,1,1,0,1,1\n"
-          "1,MESI,tas,4,1,1,1,1,1,1,1,2,0,1,1\n"
-          "2,MESI,mcs,2,1,1,1,1,1,1,1,3,0,1,1\n"
-          "3,MESI,mcs,4,1,1,1,1,1,1,1,4,0,1,1\n"
-          "4,MOESI,tas,2,1,1,1,1,1,1,1,5,0,1,1\n"
-          "5,MOESI,tas,4,1,1,1,1,1,1,1,6,0,1,1\n"
-          "6,MOESI,mcs,2,1,1,1,1,1,1,1,7,0,1,1\n"
-          "7,MOESI,mcs,4,1,1,1,1,1,1,1,8,0,1,1\n");
+          "handoff_p50,handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,wait_p99,hold_mean\n"
+          "0,MESI,tas,2,1,1,1,1,1,1,1,1,0,1,1,0,0,0,0,0\n"
+          "1,MESI,tas,4,1,1,1,1,1,1,1,2,0,1,1,0,0,0,0,0\n"
+          "2,MESI,mcs,2,1,1,1,1,1,1,1,3,0,1,1,0,0,0,0,0\n"
+          "3,MESI,mcs,4,1,1,1,1,1,1,1,4,0,1,1,0,0,0,0,0\n"
+          "4,MOESI,tas,2,1,1,1,1,1,1,1,5,0,1,1,0,0,0,0,0\n"
+          "5,MOESI,tas,4,1,1,1,1,1,1,1,6,0,1,1,0,0,0,0,0\n"
+          "6,MOESI,mcs,2,1,1,1,1,1,1,1,7,0,1,1,0,0,0,0,0\n"
+          "7,MOESI,mcs,4,1,1,1,1,1,1,1,8,0,1,1,0,0,0,0,0\n");
   const auto table = output::read_summary_csv((t.path / "summary.csv").string());
   CHECK_THROWS_WITH_AS(output::summary_chart(table, "bus_per_acq", {}),
                        doctest::Contains("pick two with --series PATH --x PATH"), InputError);

@@ -157,6 +157,11 @@ std::string metric_title(const std::string& m) {
       {"msgs_per_acq", "network messages per acquisition"},
       {"wb_per_acq", "writebacks per acquisition"},
       {"jain", "Jain's fairness index"},
+      {"handoff_count", "handoffs in the measured window"},
+      {"handoff_ratio", "handoffs per acquisition"},
+      {"wait_p50", "median acquire wait (cycles)"},
+      {"wait_p99", "99th percentile acquire wait (cycles)"},
+      {"hold_mean", "mean hold time (cycles)"},
   };
   for (const auto& [k, t] : kTitles)
     if (m == k) return t;
@@ -327,7 +332,8 @@ std::string line_chart_svg(const LineChart& chart) {
 const std::vector<std::string>& summary_metrics() {
   static const std::vector<std::string> m = {"cycles",      "acquisitions", "acq_per_kcycle", "handoff_mean",
                                              "handoff_p50", "handoff_p99",  "inv_per_acq",    "bus_per_acq",
-                                             "msgs_per_acq", "wb_per_acq",  "jain"};
+                                             "msgs_per_acq", "wb_per_acq",  "jain",           "handoff_count",
+                                             "handoff_ratio", "wait_p50",   "wait_p99",       "hold_mean"};
   return m;
 }
 

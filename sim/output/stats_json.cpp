@@ -7,6 +7,28 @@ namespace lockstep::output {
 using ojson = nlohmann::ordered_json;
 
 namespace {
+// A distribution's fields; null where nothing was measured (count 0), never a made-up 0.
+ojson distribution(const stats::Histogram& h) {
+  if (h.count() == 0)
+    return {{"count", 0}, {"mean", nullptr}, {"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}, {"max", nullptr}};
+  return {{"count", h.count()},      {"mean", round_sig(h.mean())}, {"p50", h.percentile(50)},
+          {"p90", h.percentile(90)}, {"p99", h.percentile(99)},     {"max", h.max()}};
+}
+
+ojson lockstat_json(const stats::Lockstat& l) {
+  auto avg = [](uint64_t total, uint64_t n) { return n ? round_sig(double(total) / double(n)) : 0.0; };
+  ojson j = {{"contentions", l.contentions},       {"con_bounces", l.con_bounces},
+             {"acq_bounces", l.acq_bounces},       {"acquisitions", l.acquisitions},
+             {"waittime_min", l.waittime_min},     {"waittime_max", l.waittime_max},
+             {"waittime_total", l.waittime_total}, {"waittime_avg", avg(l.waittime_total, l.contentions)},
+             {"holdtime_min", l.holdtime_min},     {"holdtime_max", l.holdtime_max},
+             {"holdtime_total", l.holdtime_total}, {"holdtime_avg", avg(l.holdtime_total, l.acquisitions)}};
+  ojson pts = ojson::object();
+  for (const auto& [where, n] : l.contention_points) pts[where] = n;
+  j["contention_points"] = std::move(pts);
+  return j;
+}
+
 double per(uint64_t count, uint64_t acquisitions) {
   return acquisitions ? round_sig(double(count) / double(acquisitions)) : 0.0;
 }
@@ -32,10 +54,11 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
   j["acquisitions"] = st.acquisitions;
   j["throughput"] = {{"acq_per_kcycle", round_sig(st.acq_per_kcycle())}};
 
-  const auto& h = st.handoff;
-  j["handoff_cycles"] = {{"count", h.count()},          {"mean", round_sig(h.mean())},
-                         {"p50", h.percentile(50)},     {"p90", h.percentile(90)},
-                         {"p99", h.percentile(99)},     {"max", h.max()}};
+  j["handoff_cycles"] = distribution(st.handoff);
+  j["wait_cycles"] = distribution(st.wait);
+  j["hold_cycles"] = distribution(st.hold);
+  j["release_cycles"] = distribution(st.release);
+  if (st.lockstat.present) j["lockstat"] = lockstat_json(st.lockstat);
 
   const auto& c = st.coherence;
   ojson coh;
@@ -61,7 +84,9 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
 
   j["fairness"] = {{"jain", round_sig(st.jain())},
                    {"min_acquisitions", st.min_acquisitions()},
-                   {"max_acquisitions", st.max_acquisitions()}};
+                   {"max_acquisitions", st.max_acquisitions()},
+                   {"handoff_ratio", acq ? ojson(round_sig(double(st.handoff.count()) / double(acq))) : ojson(nullptr)},
+                   {"reacquires", st.reacquires}};
 
   // spin_iterations_skipped is left out: it depends on whether fast-forward was on, and
   // stats.json must be identical either way.

@@ -15,7 +15,7 @@ double per_acq(uint64_t count, const stats::Point& s) {
 // The figures after the swept columns, shared by the CSV and the table so the two agree.
 struct Figures {
   std::string cycles, acquisitions, acq_per_kcycle, handoff_mean, handoff_p50, handoff_p99,
-      inv, bus, msgs, wb, jain;
+      inv, bus, msgs, wb, jain, handoff_count, handoff_ratio, wait_p50, wait_p99, hold_mean;
 };
 
 Figures figures(const stats::Point& s) {
@@ -30,7 +30,12 @@ Figures figures(const stats::Point& s) {
           format_number(per_acq(c.bus_transactions, s)),
           format_number(per_acq(c.messages, s)),
           format_number(per_acq(c.writebacks, s)),
-          format_number(s.jain())};
+          format_number(s.jain()),
+          std::to_string(s.handoff.count()),
+          format_number(s.acquisitions ? double(s.handoff.count()) / double(s.acquisitions) : 0.0),
+          std::to_string(s.wait.percentile(50)),
+          std::to_string(s.wait.percentile(99)),
+          format_number(s.hold.mean())};
 }
 
 }  // namespace
@@ -48,7 +53,7 @@ std::string summary_csv_header(const std::vector<std::string>& swept_paths) {
     h += csv_field(path);
   }
   h += ",cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,handoff_p99,"
-       "inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain";
+       "inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,wait_p99,hold_mean";
   return h;
 }
 
@@ -60,7 +65,8 @@ std::string summary_csv_row(const std::vector<std::string>& swept_paths, const P
   }
   const Figures f = figures(r.stats);
   for (const std::string* v : {&f.cycles, &f.acquisitions, &f.acq_per_kcycle, &f.handoff_mean, &f.handoff_p50,
-                               &f.handoff_p99, &f.inv, &f.bus, &f.msgs, &f.wb, &f.jain}) {
+                               &f.handoff_p99, &f.inv, &f.bus, &f.msgs, &f.wb, &f.jain, &f.handoff_count,
+                               &f.handoff_ratio, &f.wait_p50, &f.wait_p99, &f.hold_mean}) {
     row += ',';
     row += *v;
   }

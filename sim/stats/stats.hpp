@@ -23,6 +23,19 @@ struct Coherence {
   std::map<std::string, uint64_t> messages_by_type;  // directory: "GetS", "Inv", "Data", ...
 };
 
+// Linux lock_stat's figures for one lock (Documentation/locking/lockstat.rst), in cycles.
+// A contention is an acquisition that had to wait; a bounce is an acquisition (acq_bounces)
+// or a contention (con_bounces) whose lock data was last touched by another CPU. min is the
+// shortest non-zero time. `present` is false where nothing measured them.
+struct Lockstat {
+  bool present = false;
+  uint64_t contentions = 0, con_bounces = 0, acq_bounces = 0, acquisitions = 0;
+  uint64_t waittime_min = 0, waittime_max = 0, waittime_total = 0;
+  uint64_t holdtime_min = 0, holdtime_max = 0, holdtime_total = 0;
+  // Where waiting happened: "ticket.lock:12" -> contentions that waited there.
+  std::vector<std::pair<std::string, uint64_t>> contention_points;
+};
+
 struct PerCore {
   uint64_t acquisitions = 0;
   uint64_t micro_ops = 0;
@@ -36,7 +49,12 @@ struct PerCore {
 struct Point {
   uint64_t cycles = 0;              // measured window: end of warm-up -> last release
   uint64_t acquisitions = 0;        // measured acquisitions
-  Histogram handoff;                // contended release-complete -> acquire-return, cycles
+  Histogram handoff;                // contended: release call -> next waiter's acquire return
+  Histogram wait;                   // acquire call -> return, every acquisition
+  Histogram hold;                   // acquire return -> release call
+  Histogram release;                // release call -> return
+  uint64_t reacquires = 0;          // acquisitions by the last releaser while another waited
+  Lockstat lockstat;
   Coherence coherence;
   std::vector<PerCore> per_core;
   uint64_t events = 0;              // engine events (host-side figure; not in stats.json)
