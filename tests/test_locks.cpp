@@ -223,7 +223,7 @@ TEST_CASE("a lock that does not wait violates mutual exclusion (exit 3) with cyc
   } catch (const CorrectnessError& e) {
     msg = e.what();
   }
-  CHECK(msg.find("mutual exclusion violated: lock 'broken' (capacity 1) held by cores") == 0);
+  CHECK(msg.find("mutual exclusion violated: lock 'broken' (capacity 1) held by threads") == 0);
   CHECK(msg.find(" at cycle ") != std::string::npos);
 }
 

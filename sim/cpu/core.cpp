@@ -35,35 +35,14 @@ bool is_pure(Op op) {
 }
 }  // namespace
 
-Core::Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port, const isa::Program& lock,
-           const isa::Program& cs, uint64_t arena_base)
+Core::Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port, uint64_t arena_base)
     : id_(id), engine_(e), point_(p), core_cfg_(p.machine.core), hit_cycles_(p.machine.l1.hit_cycles),
-      line_bytes_(p.machine.l1.line_bytes), harness_(h), port_(port), arena_base_(arena_base) {
-  lock_.prog = &lock;
-  lock_.base = arena_base;
-  cs_.prog = &cs;
-  cs_.base = arena_base + lock.arena_bytes;
-  rng_.s = p.seed * 0x100000001b3ULL + uint64_t(id) * 2 + 1;
-  outside_rng_.s = p.seed * 0xc2b2ae3d27d4eb4fULL + uint64_t(id) * 2 + 2;
-  iterations_left_ = p.workload.warmup_acquisitions + p.workload.acquisitions_per_thread;
-}
+      line_bytes_(p.machine.l1.line_bytes), harness_(h), port_(port), arena_base_(arena_base) {}
 
-void Core::start(Cycle t) {
-  if (iterations_left_ == 0) {
-    phase_ = Phase::Done;
-    harness_.finished(*this, t);
-    return;
-  }
-  phase_ = Phase::Acquire;
-  acquire_start_ = t;
-  call(lock_, lock_.prog->entry_acquire);
-  engine_.schedule(t, kCore, uint32_t(id_), this, kStep);
-}
-
-void Core::call(Context& c, int entry) {
-  ctx_ = &c;
-  pc_ = entry;
-  stack_.clear();
+void Core::run(Thread& t, Cycle at) {
+  t_ = &t;
+  spin_reset(-1, at);
+  if (t.phase != Phase::Done) engine_.schedule(at, kCore, uint32_t(id_), this, kStep);
 }
 
 void Core::handle(int kind, uint64_t) {
@@ -72,124 +51,121 @@ void Core::handle(int kind, uint64_t) {
 
 uint64_t Core::operand(const isa::Operand& o) const {
   switch (o.kind) {
-    case isa::Operand::Kind::Reg: return ctx_->regs[o.reg];
+    case isa::Operand::Kind::Reg: return t_->ctx->regs[o.reg];
     case isa::Operand::Kind::Imm: return uint64_t(o.imm);
-    case isa::Operand::Kind::Tid: return uint64_t(id_);
+    case isa::Operand::Kind::Tid: return uint64_t(t_->id);
     case isa::Operand::Kind::None: return 0;
   }
   return 0;
 }
 
-uint64_t Core::outside_cycles() { return workload::outside_cycles(point_.workload.outside, outside_rng_); }
-
 void Core::fault(const isa::Instr& in, const std::string& msg) const {
-  throw InputError(located(ctx_->prog->file, in.line, in.col, msg + " (core " + std::to_string(id_) + ", cycle " +
+  throw InputError(located(t_->ctx->prog->file, in.line, in.col, msg + " (core " + std::to_string(id_) + ", cycle " +
                                                                    std::to_string(engine_.now()) + ")"));
 }
 
-// Runs from pc_ at the current cycle until the core must wait: for an exact cycle (the next
+// Runs from t_->pc at the current cycle until the core must wait: for an exact cycle (the next
 // shared-state op), for a miss, for an event (wfe), for a change (fast-forward), or the end.
 void Core::step() {
   Cycle now = engine_.now();
   Cycle local = now;
   const auto& cc = core_cfg_;
+  if (t_->phase == Phase::Outside) {  // outside work done: acquire again
+    harness_.begin_acquire(*t_, id_, now);
+    if (t_->phase == Phase::Done) return;
+  }
   for (;;) {
     // Private work never needs an event, but a runaway private loop must not hang the host.
     if (local - now > (1u << 20)) {
       engine_.schedule(local, kCore, uint32_t(id_), this, kStep);
       return;
     }
-    const auto& code = ctx_->prog->code;
-    const isa::Instr& in = code[size_t(pc_)];
-    auto& r = ctx_->regs;
+    const auto& code = t_->ctx->prog->code;
+    const isa::Instr& in = code[size_t(t_->pc)];
+    auto& r = t_->ctx->regs;
     if (!is_pure(in.op)) { spin_pure_ = false; spinning_ = false; }
 
-    if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || (in.op == Op::Ret && stack_.empty())) {
+    if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || (in.op == Op::Ret && t_->stack.empty())) {
       if (local > now) {  // shared state is touched only at its exact cycle
         engine_.schedule(local, kCore, uint32_t(id_), this, kStep);
         return;
       }
     }
-    ++ctr_.micro_ops;
+    ++t_->ctr.micro_ops;
     ++spin_uops_;
     switch (in.op) {
-      case Op::Li: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++pc_; break;
-      case Op::Mov: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++pc_; break;
+      case Op::Li: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++t_->pc; break;
+      case Op::Mov: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++t_->pc; break;
       case Op::Add: case Op::Sub: case Op::And: case Op::Or: case Op::Xor: case Op::Shl: case Op::Shr:
       case Op::Mul: case Op::Mod:
         r[in.rd] = isa::alu(in.op, operand(in.a), operand(in.b));
         local += Cycle(cc.alu_cycles);
-        ++pc_;
+        ++t_->pc;
         break;
       case Op::Lea:
-        r[in.rd] = isa::address(*ctx_->prog, in.addr, ctx_->base, id_, r.data());
+        r[in.rd] = isa::address(*t_->ctx->prog, in.addr, t_->ctx->base, t_->id, r.data());
         local += Cycle(cc.alu_cycles);
-        ++pc_;
+        ++t_->pc;
         break;
       case Op::Beq: case Op::Bne: case Op::Blt: case Op::Ble: case Op::Bgt: case Op::Bge: case Op::Jmp: {
         bool taken = in.op == Op::Jmp || isa::branch_taken(in.op, operand(in.a), operand(in.b));
         local += Cycle(cc.alu_cycles);
-        int from = pc_;
-        pc_ = taken ? in.target : pc_ + 1;
+        int from = t_->pc;
+        t_->pc = taken ? in.target : t_->pc + 1;
+        // Where this acquire waits: its first loop (lockstat's contention point).
+        if (taken && in.target <= from && t_->phase == Phase::Acquire && t_->wait_line == 0)
+          t_->wait_line = code[size_t(in.target)].line;
         if (taken && in.target <= from && spin_check(in.target, local)) return;
         break;
       }
       case Op::Call:
-        stack_.push_back(pc_ + 1);
-        pc_ = in.target;
+        t_->stack.push_back(t_->pc + 1);
+        t_->pc = in.target;
         local += Cycle(cc.alu_cycles);
         break;
       case Op::Ret:
         local += Cycle(cc.alu_cycles);
-        if (!stack_.empty()) {
-          pc_ = stack_.back();
-          stack_.pop_back();
+        if (!t_->stack.empty()) {
+          t_->pc = t_->stack.back();
+          t_->stack.pop_back();
           break;
         }
-        // A routine returned at `now`: move the harness loop on.
-        if (phase_ == Phase::Acquire) {
-          harness_.acquire_returned(*this, now, acquire_start_);
-          ctr_.cycles_acquiring += now - acquire_start_;
-          acquired_at_ = now;
-          phase_ = Phase::CS;
-          call(cs_, 0);
-        } else if (phase_ == Phase::CS) {
-          harness_.release_called(*this, now);
-          ctr_.cycles_in_cs += now - acquired_at_;
-          phase_ = Phase::Release;
-          call(lock_, lock_.prog->entry_release);
-        } else {
-          harness_.release_returned(*this, now);
-          if (--iterations_left_ == 0) {
-            phase_ = Phase::Done;
-            harness_.finished(*this, now);
+        // A routine returned at `now`: the harness moves the thread's loop on and says
+        // when it continues (after outside work), or that it is done.
+        {
+          const Cycle next = harness_.returned(*this, *t_, now);
+          if (t_->phase == Phase::Done) return;
+          // Into the next routine the ret costs its cycle; outside work starts at the ret.
+          if (t_->phase == Phase::Outside) local = next;
+        }
+        if (t_->phase == Phase::Outside) {  // the acquire call is an event at its own cycle
+          if (local > now) {
+            engine_.schedule(local, kCore, uint32_t(id_), this, kStep);
             return;
           }
-          phase_ = Phase::Acquire;
-          local = now + outside_cycles();
-          acquire_start_ = local;
-          call(lock_, lock_.prog->entry_acquire);
+          harness_.begin_acquire(*t_, id_, now);
+          if (t_->phase == Phase::Done) return;
         }
         spin_reset(-1, local);
         break;
-      case Op::Fence: local += Cycle(cc.fence_cycles); ++pc_; break;
-      case Op::Pause: local += Cycle(cc.pause_cycles); ++pc_; break;
-      case Op::Work: local += operand(in.a); ++pc_; break;
+      case Op::Fence: local += Cycle(cc.fence_cycles); ++t_->pc; break;
+      case Op::Pause: local += Cycle(cc.pause_cycles); ++t_->pc; break;
+      case Op::Work: local += operand(in.a); ++t_->pc; break;
       case Op::Rand: {
         uint64_t lo = operand(in.a), hi = operand(in.b);
-        r[in.rd] = hi >= lo ? lo + rng_.below(hi - lo + 1) : lo;
+        r[in.rd] = hi >= lo ? lo + t_->rng.below(hi - lo + 1) : lo;
         local += Cycle(cc.alu_cycles);
-        ++pc_;
+        ++t_->pc;
         break;
       }
-      case Op::Now: r[in.rd] = local; local += Cycle(cc.alu_cycles); ++pc_; break;
+      case Op::Now: r[in.rd] = local; local += Cycle(cc.alu_cycles); ++t_->pc; break;
       case Op::Sev:
         harness_.sev(id_);
         local += Cycle(cc.alu_cycles);
-        ++pc_;
+        ++t_->pc;
         break;
       case Op::Wfe:
-        ++pc_;
+        ++t_->pc;
         if (event_flag_) {
           event_flag_ = false;
           local += Cycle(cc.alu_cycles);
@@ -206,10 +182,10 @@ void Core::step() {
 
 // Executes one memory op at the current cycle. Returns false when the core blocks on a miss.
 bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
-  auto& r = ctx_->regs;
-  uint64_t addr = isa::address(*ctx_->prog, in.addr, ctx_->base, id_, r.data());
+  auto& r = t_->ctx->regs;
+  uint64_t addr = isa::address(*t_->ctx->prog, in.addr, t_->ctx->base, t_->id, r.data());
   if (addr % in.size) fault(in, "misaligned " + std::to_string(in.size) + "-byte access at address " + std::to_string(addr));
-  uint64_t lo = ctx_->base, hi = ctx_->base + ctx_->prog->arena_bytes;
+  uint64_t lo = t_->ctx->base, hi = t_->ctx->base + t_->ctx->prog->arena_bytes;
   if (addr < lo || addr + in.size > hi)
     fault(in, "address " + std::to_string(addr) + " is outside the lock's memory [" + std::to_string(lo) + ", " +
                   std::to_string(hi) + ")");
@@ -217,7 +193,7 @@ bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   if (in.op == Op::Stx && !(monitor_ && monitor_line_ == line)) {
     r[in.rd] = 0;  // the monitor was lost: stx fails without touching the line
     monitor_ = false;
-    ++pc_;
+    ++t_->pc;
     local += Cycle(hit_cycles_);
     return true;
   }
@@ -228,24 +204,24 @@ bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
     probe = false;  // too long an iteration to track: never fast-forward it
     spin_pure_ = false;
   }
-  if (probe) probes_.push_back(Probe{engine_.now() - spin_t0_, pc_, spin_uops_ - 1, line, r});
+  if (probe) probes_.push_back(Probe{engine_.now() - spin_t0_, t_->pc, spin_uops_ - 1, line, r});
   pending_ = Pending{&in, addr, write};
   if (port_->access(line, write)) {
-    ++ctr_.l1_hits;
+    ++t_->ctr.l1_hits;
     local += Cycle(hit_cycles_) + (write ? Cycle(core_cfg_.atomic_cycles) * (in.op != Op::St) : 0);
     return true;
   }
   if (probe) probes_.pop_back();
   spin_pure_ = false;
   spinning_ = false;
-  ++ctr_.l1_misses;
+  ++t_->ctr.l1_misses;
   blocked_ = true;
   return false;
 }
 
 void Core::perform(uint8_t* data) {
   const isa::Instr& in = *pending_.in;
-  auto& r = ctx_->regs;
+  auto& r = t_->ctx->regs;
   unsigned size = in.size;
   uint8_t* p = data + pending_.addr % uint64_t(line_bytes_);
   uint64_t m = isa::mask(size);
@@ -274,7 +250,7 @@ void Core::perform(uint8_t* data) {
       break;
     }
   }
-  ++pc_;
+  ++t_->pc;
 }
 
 void Core::miss_done() {
@@ -320,8 +296,8 @@ void Core::signal_event() {
 
 void Core::spin_reset(int head, Cycle t) {
   spin_head_ = head;
-  spin_ctx_ = ctx_;
-  spin_regs_ = ctx_->regs;
+  spin_ctx_ = t_->ctx;
+  spin_regs_ = t_->ctx->regs;
   spin_t0_ = t;
   spin_pure_ = head >= 0;
   spin_uops_ = 0;
@@ -329,7 +305,7 @@ void Core::spin_reset(int head, Cycle t) {
 }
 
 bool Core::spin_check(int head, Cycle t) {
-  bool fixed = spin_head_ == head && spin_ctx_ == ctx_ && spin_pure_ && ctx_->regs == spin_regs_;
+  bool fixed = spin_head_ == head && spin_ctx_ == t_->ctx && spin_pure_ && t_->ctx->regs == spin_regs_;
   if (!fixed) {
     spinning_ = false;
     spin_reset(head, t);
@@ -337,7 +313,7 @@ bool Core::spin_check(int head, Cycle t) {
   }
   if (probes_.empty())
     harness_.report_stuck(t, "core " + std::to_string(id_) + " loops forever without reading memory at " +
-                                 ctx_->prog->file + ":" + std::to_string(ctx_->prog->code[size_t(head)].line));
+                                 t_->ctx->prog->file + ":" + std::to_string(t_->ctx->prog->code[size_t(head)].line));
   watch_.clear();
   for (auto& pr : probes_) watch_.push_back(pr.line);
   spinning_ = true;
@@ -368,8 +344,8 @@ void Core::wake(Cycle t, Priority p) {
   const Probe& pr = sleep_probes_[j];
   Cycle at = sleep_t0_ + k * sleep_period_ + pr.offset;
   settle_counts(k, j);
-  ctx_->regs = pr.regs;
-  pc_ = pr.pc;
+  t_->ctx->regs = pr.regs;
+  t_->pc = pr.pc;
   // The LRU order the skipped iterations would have left: loads j..n-1 then 0..j-1.
   for (size_t i = j; i < sleep_probes_.size(); ++i) port_->touch(sleep_probes_[i].line);
   for (size_t i = 0; i < j; ++i) port_->touch(sleep_probes_[i].line);
@@ -393,9 +369,9 @@ uint64_t Core::resume_point(Cycle first, size_t& j) const {
 void Core::settle_counts(uint64_t k, size_t j) {
   uint64_t uops = k * sleep_uops_ + sleep_probes_[j].uops_before;
   uint64_t hits = k * sleep_probes_.size() + j;
-  ctr_.micro_ops += uops - sleep_counted_uops_;
-  ctr_.l1_hits += hits - sleep_counted_hits_;
-  ctr_.spin_iterations_skipped += k - sleep_counted_iters_;
+  t_->ctr.micro_ops += uops - sleep_counted_uops_;
+  t_->ctr.l1_hits += hits - sleep_counted_hits_;
+  t_->ctr.spin_iterations_skipped += k - sleep_counted_iters_;
   sleep_counted_uops_ = uops;
   sleep_counted_hits_ = hits;
   sleep_counted_iters_ = k;
@@ -434,19 +410,19 @@ std::string Core::describe_address(const isa::Program& p, uint64_t base, uint64_
 std::string Core::where() const {
   std::ostringstream o;
   o << "core " << id_ << ": ";
-  if (phase_ == Phase::Done) return o.str() + "finished";
+  if (t_->phase == Phase::Done) return o.str() + "finished";
   static const char* phases[] = {"idle", "acquire", "critical section", "release", "outside", "done"};
-  const isa::Program& prog = *ctx_->prog;
-  const isa::Instr& in = prog.code[size_t(pc_)];
-  o << "in " << phases[int(phase_)] << " at " << prog.file << ":" << in.line << " (" << isa::op_name(in.op) << ")";
+  const isa::Program& prog = *t_->ctx->prog;
+  const isa::Instr& in = prog.code[size_t(t_->pc)];
+  o << "in " << phases[int(t_->phase)] << " at " << prog.file << ":" << in.line << " (" << isa::op_name(in.op) << ")";
   if (sleeping_ || spinning_) {
     o << ", spinning until the line of";
-    for (auto w : watch_) o << " " << describe_address(*lock_.prog, arena_base_, w * uint64_t(line_bytes_));
+    for (auto w : watch_) o << " " << describe_address(*t_->lock.prog, arena_base_, w * uint64_t(line_bytes_));
     o << " changes";
   } else if (waiting_event_) {
     o << ", waiting in wfe for an event";
   } else if (blocked_) {
-    o << ", waiting for a miss on " << describe_address(*lock_.prog, arena_base_, pending_.addr);
+    o << ", waiting for a miss on " << describe_address(*t_->lock.prog, arena_base_, pending_.addr);
   }
   return o.str();
 }

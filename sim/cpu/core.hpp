@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "isa/program.hpp"
+#include "cpu/thread.hpp"
 #include "stats/stats.hpp"
 
 namespace lockstep::coherence { class SnoopL1; }
@@ -41,19 +42,13 @@ class MemPort {
 
 class Core : public Component, public coherence::MemClient {
  public:
-  using Regs = std::array<uint64_t, 16>;
-  // One program being executed: the lock (registers persist across calls) or the harness's
-  // critical-section code (its own scratch registers).
-  struct Context {
-    const isa::Program* prog = nullptr;
-    uint64_t base = 0;  // where its variables start
-    Regs regs{};
-  };
+  using Regs = cpu::Regs;
+  using Context = cpu::Context;
 
-  Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port, const isa::Program& lock,
-       const isa::Program& cs, uint64_t arena_base);
+  Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port, uint64_t arena_base);
   void set_port(MemPort* p) { port_ = p; }
-  void start(Cycle t);
+  // Runs `t` on this core from cycle `at` (the harness has set where it starts).
+  void run(Thread& t, Cycle at);
   void handle(int kind, uint64_t arg) override;
 
   // coherence::MemClient
@@ -67,15 +62,15 @@ class Core : public Component, public coherence::MemClient {
   void signal_event();
 
   int id() const { return id_; }
-  bool done() const { return phase_ == Phase::Done; }
+  Thread* thread() const { return t_; }
+  bool done() const { return !t_ || t_->phase == Phase::Done; }
   bool spinning() const { return spinning_ || sleeping_ || waiting_event_; }
   std::string where() const;          // "ticket.lock:12 `ld r3, [owner]` waiting for [owner]"
-  stats::PerCore& counters() { return ctr_; }
-  const Context& lock_context() const { return lock_; }
+  stats::PerCore& counters() { return t_->ctr; }
+  const Context& lock_context() const { return t_->lock; }
   static std::string describe_address(const isa::Program& p, uint64_t base, uint64_t addr);
 
  private:
-  enum class Phase : uint8_t { Idle, Acquire, CS, Release, Outside, Done };
   enum Kind { kStep, kWake };
   struct Pending {  // the memory op waiting for its line
     const isa::Instr* in = nullptr;
@@ -92,10 +87,7 @@ class Core : public Component, public coherence::MemClient {
 
   void step();
   bool exec_memory(const isa::Instr& in, Cycle& local);
-  void call(Context& ctx, int entry);
-  void boundary();                 // a routine returned: move the harness loop on
   uint64_t operand(const isa::Operand& o) const;
-  uint64_t outside_cycles();
   // spin detection / fast-forward
   void spin_reset(int head, Cycle t);
   bool spin_check(int head, Cycle t);  // true = went to sleep
@@ -113,19 +105,9 @@ class Core : public Component, public coherence::MemClient {
   Harness& harness_;
   MemPort* port_;
   uint64_t arena_base_;
-  Context lock_, cs_;
-  Context* ctx_ = nullptr;
-  int pc_ = 0;
-  std::vector<int> stack_;
-  Phase phase_ = Phase::Idle;
+  Thread* t_ = nullptr;           // the thread this core runs
   Pending pending_;
   bool blocked_ = false;          // waiting for a miss
-  Cycle resume_at_ = 0;
-  int64_t iterations_left_ = 0;
-  SplitMix64 rng_, outside_rng_;
-  stats::PerCore ctr_;
-  Cycle acquire_start_ = 0;
-  Cycle acquired_at_ = 0;
   // LL/SC monitor and the ARM event register
   bool monitor_ = false;
   uint64_t monitor_line_ = 0;

@@ -35,13 +35,15 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   lock_ = lock ? *lock : workload::load_lock(p_);
   cs_ = workload::critical_section_program(p_.workload.critical_section, p_.machine.l1.line_bytes);
 
-  harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_);
+  metrics_ = std::make_unique<observe::LockMetrics>(p_.workload.threads, lock_.capacity, lock_.file);
+  stream_.subscribe(metrics_.get());
+  harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_, cs_, kArenaBase, stream_);
   if (p_.machine.coherence == "snoop") build_snoop(protocol_.controller("snoop"), opt);
   else build_directory(opt);
 
   std::vector<cpu::Core*> cores;
   for (int t = 0; t < p_.workload.threads; ++t) {
-    cores_.push_back(std::make_unique<cpu::Core>(t, engine_, p_, *harness_, ports_[size_t(t)].get(), lock_, cs_, kArenaBase));
+    cores_.push_back(std::make_unique<cpu::Core>(t, engine_, p_, *harness_, ports_[size_t(t)].get(), kArenaBase));
     if (fabric_) dir_l1s_[size_t(t)]->set_client(cores_.back().get());
     else l1s_[size_t(t)]->set_client(cores_.back().get());
     cores.push_back(cores_.back().get());
@@ -52,9 +54,9 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   else harness_->on_idle_query([this] { return bus_->idle(); });
   harness_->on_reset([this] {
     ctr_ = stats::Coherence{};
-    for (auto& c : cores_) c->counters() = stats::PerCore{};
     if (fabric_) fabric_->reset_stats();
   });
+  harness_->on_close([this](Cycle) { closed_ = std::make_unique<stats::Point>(collect()); });
 }
 
 void Machine::build_snoop(const coherence::ControllerSpec& spec, const SimOptions& opt) {
@@ -148,7 +150,7 @@ stats::Point Machine::run() {
     cpu::run_functional(lock_, lock_.entry_init, memory_, kArenaBase, 0, regs);
   }
   if (p_.workload.warmup_acquisitions == 0) harness_->on_reset([] {});
-  for (auto& c : cores_) c->start(0);
+  harness_->start(0);
   engine_.set_limit(Cycle(p_.run.max_cycles));
   engine_.run();
   if (engine_.hit_limit()) {
@@ -169,10 +171,16 @@ stats::Point Machine::run() {
                              " after " + std::to_string(expect) + " acquisitions of lock '" + lock_.name + "' (lost updates)");
   }
 
+  stats::Point out = closed_ ? *closed_ : collect();
+  out.events = engine_.events();
+  return out;
+}
+
+stats::Point Machine::collect() const {
   stats::Point out;
   out.cycles = harness_->end_cycle() - harness_->reset_cycle();
   out.acquisitions = harness_->measured_acquisitions();
-  out.handoff = harness_->handoff();
+  metrics_->fill(out);
   out.coherence = ctr_;
   if (fabric_) {
     fabric_->fill_stats(out.coherence);
@@ -189,8 +197,7 @@ stats::Point Machine::run() {
     out.extra["net.max_link_utilisation"] = double(busiest) / cyc;
     out.extra["net.mean_link_utilisation"] = links.empty() ? 0.0 : double(busy) / cyc / double(links.size());
   }
-  for (auto& c : cores_) out.per_core.push_back(c->counters());
-  out.events = engine_.events();
+  for (const auto& t : harness_->threads()) out.per_core.push_back(t.ctr);
   return out;
 }
 

@@ -18,6 +18,8 @@
 #include "engine/engine.hpp"
 #include "interconnect/network.hpp"
 #include "isa/program.hpp"
+#include "observe/event.hpp"
+#include "observe/lock_metrics.hpp"
 #include "run/simulate.hpp"
 #include "stats/stats.hpp"
 #include "workload/harness.hpp"
@@ -56,6 +58,8 @@ class Machine {
   // The fabric: builds the L1s of its coherence mode and one memory port per core.
   void build_snoop(const coherence::ControllerSpec& spec, const SimOptions& opt);
   void build_directory(const SimOptions& opt);
+  // The figures as they stand now (at the end, or at a time window's close).
+  stats::Point collect() const;
   config::Point p_;
   Engine engine_;
   coherence::Memory memory_;
@@ -63,7 +67,10 @@ class Machine {
   coherence::Protocol protocol_;
   isa::Program lock_;
   isa::Program cs_;
+  observe::Stream stream_;
+  std::unique_ptr<observe::LockMetrics> metrics_;
   std::unique_ptr<workload::Harness> harness_;
+  std::unique_ptr<stats::Point> closed_;  // time-window mode: the figures at the close
   std::unique_ptr<coherence::SnoopBus> bus_;
   std::vector<std::unique_ptr<coherence::SnoopL1>> l1s_;
   std::unique_ptr<net::Network> net_;

@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "cpu/core.hpp"
+#include "workload/outside.hpp"
 
 namespace lockstep::workload {
 
@@ -49,63 +50,130 @@ isa::Program critical_section_program(const config::CriticalSectionCfg& cs, int 
   return p;
 }
 
-Harness::Harness(Engine& e, const config::Point& p, const isa::Program& lock) : engine_(e), p_(p), lock_(lock) {
+Harness::Harness(Engine& e, const config::Point& p, const isa::Program& lock, const isa::Program& cs,
+                 uint64_t arena_base, observe::Stream& stream)
+    : engine_(e), p_(p), lock_(lock), stream_(stream) {
   warm_total_ = int64_t(p.workload.threads) * p.workload.warmup_acquisitions;
+  threads_.resize(size_t(p.workload.threads));
+  for (int i = 0; i < p.workload.threads; ++i) {
+    cpu::Thread& t = threads_[size_t(i)];
+    t.id = i;
+    t.lock = {&lock, arena_base, {}};
+    t.cs = {&cs, arena_base + lock.arena_bytes, {}};
+    t.rng.s = p.seed * 0x100000001b3ULL + uint64_t(i) * 2 + 1;
+    t.outside_rng.s = p.seed * 0xc2b2ae3d27d4eb4fULL + uint64_t(i) * 2 + 2;
+    t.iterations_left = p.workload.warmup_acquisitions + p.workload.acquisitions_per_thread;
+  }
 }
 
-void Harness::acquire_returned(cpu::Core& c, Cycle now, Cycle started) {
-  holders_.push_back(c.id());
+void Harness::start(Cycle t) {
+  if (warm_total_ == 0) open_window(-1, t);
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    cpu::Thread& th = threads_[i];
+    cpu::Core& c = *cores_[i];
+    if (!windowed() && th.iterations_left == 0) {
+      finish(th, t);
+    } else {
+      begin_acquire(th, c.id(), t);
+    }
+    c.run(th, t);
+  }
+}
+
+void Harness::begin_acquire(cpu::Thread& t, int core, Cycle at) {
+  if (windowed() && closed_) {  // the window has closed: no new acquisitions
+    finish(t, at);
+    return;
+  }
+  t.phase = cpu::Phase::Acquire;
+  t.acquire_start = at;
+  t.wait_line = 0;
+  t.call(t.lock, lock_.entry_acquire);
+  emit(observe::Ev::AcquireCall, at, core, t);
+}
+
+void Harness::finish(cpu::Thread& t, Cycle now) {
+  t.phase = cpu::Phase::Done;
+  ++done_;
+  if (!windowed()) end_cycle_ = std::max(end_cycle_, now);
+}
+
+Cycle Harness::returned(cpu::Core& core, cpu::Thread& t, Cycle now) {
+  switch (t.phase) {
+    case cpu::Phase::Acquire:
+      acquire_returned(t, core.id(), now);
+      t.phase = cpu::Phase::CS;
+      t.call(t.cs, 0);
+      return now;
+    case cpu::Phase::CS:
+      release_called(t, core.id(), now);
+      t.phase = cpu::Phase::Release;
+      t.call(t.lock, lock_.entry_release);
+      return now;
+    default: break;
+  }
+  // release returned
+  emit(observe::Ev::ReleaseReturn, now, core.id(), t);
+  if (!windowed()) end_cycle_ = std::max(end_cycle_, now);
+  if (!windowed() && --t.iterations_left == 0) {
+    finish(t, now);
+    return now;
+  }
+  t.phase = cpu::Phase::Outside;  // the core calls begin_acquire when the outside work is done
+  return now + workload::outside_cycles(p_.workload.outside, t.outside_rng);
+}
+
+void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
+  holders_.push_back(t.id);
   if (int(holders_.size()) > lock_.capacity) {
     std::ostringstream m;
-    m << "mutual exclusion violated: lock '" << lock_.name << "' (capacity " << lock_.capacity << ") held by cores";
+    m << "mutual exclusion violated: lock '" << lock_.name << "' (capacity " << lock_.capacity << ") held by threads";
     for (int h : holders_) m << " " << h;
-    m << " at cycle " << now << " (core " << c.id() << "'s acquire just returned)";
+    m << " at cycle " << now << " (thread " << t.id << "'s acquire just returned on core " << core << ")";
     throw CorrectnessError(m.str());
   }
-  // A handoff: the acquirer was already waiting (called acquire strictly before) when the
-  // last release completed. A thread that re-acquires at the very cycle its own release
-  // returned was not waiting. A lock handed over while its release routine still runs
-  // (work after the handover store) is a handoff of 0 cycles.
-  if (releasing_ >= 0 && releasing_ != c.id() && started < release_call_) {
-    handoff_.add(0);
-    handed_early_ = true;
-  } else if (release_pending_ && started < last_release_) {
-    handoff_.add(now - last_release_);
-  }
-  release_pending_ = false;
+  bool counted = !(windowed() && closed_);
+  if (counted) t.ctr.cycles_acquiring += now - std::max(t.acquire_start, reset_cycle_);
+  t.acquired_at = now;
+  emit(observe::Ev::AcquireReturn, now, core, t, t.wait_line);
   ++total_;
-  if (total_ > warm_total_) {
+  if (total_ > warm_total_ && counted) {
     ++measured_;
-    ++c.counters().acquisitions;
+    ++t.ctr.acquisitions;
   }
-  if (total_ == warm_total_) {
-    // End of warm-up: cores asleep in a spin first count what they did before this event.
-    for (auto* k : cores_) k->settle(k->id() < c.id() ? now + 1 : now);
-    reset_cycle_ = now;
-    handoff_.clear();
-    if (reset_) reset_();
+  if (total_ == warm_total_) open_window(core, now);
+}
+
+// End of warm-up at `now`, during core `core`'s event (-1: before any event).
+void Harness::open_window(int core, Cycle now) {
+  // Cores asleep in a spin first count what they did before this event.
+  for (auto* k : cores_) k->settle(k->id() < core ? now + 1 : now);
+  reset_cycle_ = now;
+  for (auto& t : threads_) t.ctr = stats::PerCore{};
+  if (reset_) reset_();
+  if (stream_.active()) stream_.emit(observe::Event{observe::Ev::WindowOpen, now, core, -1, 0, 0});
+  if (windowed()) {
+    window_end_ = now + Cycle(p_.workload.duration_cycles);
+    end_cycle_ = window_end_;
+    // The close comes after everything of cycle window_end_ - 1 (last arbiter slot).
+    engine_.schedule(window_end_ - 1, kArbiter, 0xffffff, this, 0);
   }
 }
 
-void Harness::release_called(cpu::Core& c, Cycle now) {
-  releasing_ = c.id();
-  release_call_ = now;
-  handed_early_ = false;
+void Harness::handle(int, uint64_t) {
+  // Counted: everything up to the end of cycle window_end_ - 1. Sleeping cores first count
+  // what the unskipped run would have done by then.
+  for (auto* k : cores_) k->settle(window_end_);
+  closed_ = true;
+  if (stream_.active()) stream_.emit(observe::Event{observe::Ev::WindowClose, window_end_, -1, -1, 0, 0});
+  if (close_) close_(window_end_);
+}
+
+void Harness::release_called(cpu::Thread& t, int core, Cycle now) {
+  if (!(windowed() && closed_)) t.ctr.cycles_in_cs += now - std::max(t.acquired_at, reset_cycle_);
   for (size_t i = 0; i < holders_.size(); ++i)
-    if (holders_[i] == c.id()) { holders_.erase(holders_.begin() + long(i)); break; }
-}
-
-void Harness::release_returned(cpu::Core& c, Cycle now) {
-  if (releasing_ == c.id()) releasing_ = -1;
-  last_release_ = now;
-  release_pending_ = !handed_early_;  // already counted when the acquirer got in first
-  handed_early_ = false;
-  end_cycle_ = std::max(end_cycle_, now);
-}
-
-void Harness::finished(cpu::Core&, Cycle now) {
-  ++done_;
-  end_cycle_ = std::max(end_cycle_, now);
+    if (holders_[i] == t.id) { holders_.erase(holders_.begin() + long(i)); break; }
+  emit(observe::Ev::ReleaseCall, now, core, t);
 }
 
 void Harness::sev(int from) {
@@ -122,9 +190,10 @@ void Harness::check_stuck(Cycle now) {
 
 void Harness::report_stuck(Cycle now, const std::string& why) {
   std::ostringstream m;
-  m << "no progress: deadlock at cycle " << now << " with lock '" << lock_.name << "' (" << why << "); "
-    << total_ << " of " << int64_t(p_.workload.threads) * (p_.workload.warmup_acquisitions + p_.workload.acquisitions_per_thread)
-    << " acquisitions done";
+  m << "no progress: deadlock at cycle " << now << " with lock '" << lock_.name << "' (" << why << "); " << total_;
+  if (windowed()) m << " acquisitions done";
+  else m << " of " << int64_t(p_.workload.threads) * (p_.workload.warmup_acquisitions + p_.workload.acquisitions_per_thread)
+         << " acquisitions done";
   for (auto* k : cores_) m << "\n  " << k->where();
   throw NoProgressError(m.str());
 }

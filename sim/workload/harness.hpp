@@ -1,15 +1,25 @@
 // The workload around a lock (DESIGN.md §4): every thread repeats
 //   acquire -> critical section -> release -> outside work
-// and the harness watches it: mutual exclusion (at most `capacity` holders, exit 3),
-// handoff latency, the warm-up reset, the end of the run, and "no progress" (exit 4).
+// The harness moves each thread through that loop, checks mutual exclusion (at most
+// `capacity` holders, exit 3), runs the warm-up reset and the measurement window, notices
+// "no progress" (exit 4), and emits what happens as events on the observation stream
+// (sim/observe): the latency figures are computed by observers, not here.
+//
+// Two modes: quota (every thread does warmup + acquisitions_per_thread acquisitions) and
+// time window (workload.duration_cycles > 0: after the warm-up every thread loops until the
+// window closes; acquisitions whose acquire returns before the close are measured, and a
+// thread stops at its next acquire call after the close).
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "cpu/thread.hpp"
 #include "engine/engine.hpp"
 #include "isa/program.hpp"
+#include "observe/event.hpp"
 #include "stats/stats.hpp"
 
 namespace lockstep::cpu { class Core; }
@@ -21,49 +31,64 @@ namespace lockstep::workload {
 // (non-atomically: a mutual-exclusion failure shows up as a lost update), then work.
 isa::Program critical_section_program(const config::CriticalSectionCfg& cs, int line_bytes);
 
-class Harness {
+class Harness : public Component {
  public:
-  Harness(Engine& e, const config::Point& p, const isa::Program& lock);
+  Harness(Engine& e, const config::Point& p, const isa::Program& lock, const isa::Program& cs,
+          uint64_t arena_base, observe::Stream& stream);
   void set_cores(std::vector<cpu::Core*> cores) { cores_ = std::move(cores); }
+  // The threads of the workload, one per core (no OS model yet), ready to start.
+  std::vector<cpu::Thread>& threads() { return threads_; }
+  void start(Cycle t);
   // Called at warm-up end with the reset cycle: clears every counter of the machine.
   void on_reset(std::function<void()> f) { reset_ = std::move(f); }
+  // Time-window mode: called at the close, the moment the figures are taken.
+  void on_close(std::function<void(Cycle)> f) { close_ = std::move(f); }
   // A predicate telling whether the memory system still has work in flight.
   void on_idle_query(std::function<bool()> f) { memory_idle_ = std::move(f); }
 
-  void acquire_returned(cpu::Core& c, Cycle now, Cycle started);
-  void release_called(cpu::Core& c, Cycle now);
-  void release_returned(cpu::Core& c, Cycle now);
-  void finished(cpu::Core& c, Cycle now);
+  // A top-level routine of `t` returned on `core` at `now`: move its loop on. Returns the
+  // cycle at which the thread continues (after outside work); t.phase is Done when finished.
+  Cycle returned(cpu::Core& core, cpu::Thread& t, Cycle now);
+  // The outside work of `t` is done at `at`: it calls acquire (or stops: window closed).
+  void begin_acquire(cpu::Thread& t, int core, Cycle at);
   void sev(int from);
   // With fast-forward off: every live core spins on a fixed point and nothing is in flight.
   void check_stuck(Cycle now);
   [[noreturn]] void report_stuck(Cycle now, const std::string& why);
+  void handle(int kind, uint64_t arg) override;  // the window's close
 
-  bool all_done() const { return done_ == int(cores_.size()); }
+  bool all_done() const { return done_ == int(threads_.size()); }
+  bool windowed() const { return p_.workload.duration_cycles > 0; }
   Cycle reset_cycle() const { return reset_cycle_; }
   Cycle end_cycle() const { return end_cycle_; }
   uint64_t measured_acquisitions() const { return measured_; }
-  stats::Histogram& handoff() { return handoff_; }
   int64_t total_acquisitions() const { return total_; }
 
  private:
+  void acquire_returned(cpu::Thread& t, int core, Cycle now);
+  void release_called(cpu::Thread& t, int core, Cycle now);
+  void finish(cpu::Thread& t, Cycle now);
+  void open_window(int core, Cycle now);
+  void emit(observe::Ev kind, Cycle at, int core, const cpu::Thread& t, int line = 0) const {
+    if (stream_.active()) stream_.emit(observe::Event{kind, at, core, t.id, line, 0});
+  }
+
   Engine& engine_;
   const config::Point& p_;
   const isa::Program& lock_;
+  observe::Stream& stream_;
+  std::vector<cpu::Thread> threads_;
   std::vector<cpu::Core*> cores_;
   std::function<void()> reset_;
+  std::function<void(Cycle)> close_;
   std::function<bool()> memory_idle_;
   std::vector<int> holders_;
   int64_t warm_total_ = 0;
   int64_t total_ = 0;
   uint64_t measured_ = 0;
   Cycle reset_cycle_ = 0, end_cycle_ = 0;
-  Cycle last_release_ = 0;
-  bool release_pending_ = false;
-  int releasing_ = -1;         // core inside its release routine (capacity 1 locks)
-  Cycle release_call_ = 0;
-  bool handed_early_ = false;
-  stats::Histogram handoff_;
+  Cycle window_end_ = 0;       // time-window mode: the close (0 = not yet open)
+  bool closed_ = false;
   int done_ = 0;
 };
 

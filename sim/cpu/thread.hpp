@@ -1,0 +1,50 @@
+// A software thread (DESIGN.md §3 "Cores and threads are separate things"): everything a
+// program needs to run — its contexts (registers, pc, call stack), where it is in the
+// harness loop, its random streams and its per-thread counters. A Core executes whichever
+// thread it is given; without an OS model each core runs one thread for the whole run.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "common/splitmix.hpp"
+#include "engine/engine.hpp"
+#include "isa/program.hpp"
+#include "stats/stats.hpp"
+
+namespace lockstep::cpu {
+
+using Regs = std::array<uint64_t, 16>;
+
+// One program being executed: the lock (registers persist across calls) or the harness's
+// critical-section code (its own scratch registers).
+struct Context {
+  const isa::Program* prog = nullptr;
+  uint64_t base = 0;  // where its variables start
+  Regs regs{};
+};
+
+// Where a thread is in the harness loop: acquire -> critical section -> release -> outside.
+enum class Phase : uint8_t { Idle, Acquire, CS, Release, Outside, Done };
+
+struct Thread {
+  int id = 0;
+  Context lock, cs;
+  Context* ctx = nullptr;      // the context running now
+  int pc = 0;
+  std::vector<int> stack;      // return addresses of `call`
+  Phase phase = Phase::Idle;
+  int64_t iterations_left = 0; // quota mode: acquisitions still to do (warm-up included)
+  SplitMix64 rng, outside_rng;
+  stats::PerCore ctr;
+  Cycle acquire_start = 0, acquired_at = 0;
+  int wait_line = 0;           // .lock line of the first wait loop of this acquire (0: none)
+
+  void call(Context& c, int entry) {
+    ctx = &c;
+    pc = entry;
+    stack.clear();
+  }
+};
+
+}  // namespace lockstep::cpu

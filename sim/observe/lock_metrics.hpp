@@ -1,0 +1,54 @@
+// Latency and fairness figures of one lock, computed from the event stream (docs/stats.md):
+//   wait    acquire call -> acquire return, every acquisition
+//   hold    acquire return -> release call
+//   release release call -> release return
+//   handoff release call -> the acquire return of the next acquirer that was already waiting
+//           when release was called (a contended transfer; "release call", not "release
+//           return", so a release that waits for its successor — Hemlock — or misses on its
+//           own store is inside the handoff, where the waiting thread feels it)
+//   reacquires: acquisitions by the thread that released last while another thread waited
+//   lockstat: Linux lock_stat's figures (Documentation/locking/lockstat.rst)
+// Only events inside the measurement window count; threads mid-acquire when the window opens
+// are tracked from their real acquire call.
+#pragma once
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "observe/event.hpp"
+#include "stats/stats.hpp"
+
+namespace lockstep::observe {
+
+class LockMetrics : public Observer {
+ public:
+  LockMetrics(int threads, int capacity, std::string lock_file);
+  void on(const Event& e) override;
+  // Copies the figures into `out` (handoff, wait, hold, release, reacquires, lockstat).
+  void fill(stats::Point& out) const;
+
+ private:
+  struct ThreadState {
+    bool waiting = false;
+    bool contended = false;   // the lock was busy when this acquire was called
+    Cycle call = 0, acquired = 0, release_call = 0;
+  };
+  void clear();
+
+  int capacity_;
+  std::string file_;
+  std::vector<ThreadState> th_;
+  int waiting_ = 0;            // threads between acquire call and return
+  int holding_ = 0;            // threads between acquire return and release return
+  std::deque<Cycle> pending_;  // release calls made while another thread waited (FIFO)
+  int last_releaser_ = -1;
+  int last_acquirer_core_ = -1;
+  bool counting_ = true;
+  stats::Histogram handoff_, wait_, hold_, release_;
+  uint64_t reacquires_ = 0;
+  stats::Lockstat ls_;
+  std::map<int, uint64_t> points_;  // contention line -> count
+};
+
+}  // namespace lockstep::observe
