@@ -54,14 +54,16 @@ void LockMetrics::on(const Event& e) {
         pending_.pop_front();
         handoff = t.call < from;
       }
+      t.measured = counting_;
+      // lock_stat's bounce: the lock was last taken on another CPU (tracked outside the window too).
+      const bool bounce = last_acquirer_core_ >= 0 && last_acquirer_core_ != e.core;
+      last_acquirer_core_ = e.core;
       if (!counting_) break;
       const uint64_t wait = e.cycle - t.call;
       wait_.add(wait);
       if (handoff) handoff_.add(e.cycle - from);
       if (e.thread == last_releaser_ && waiting_ > 0) ++reacquires_;
       ++ls_.acquisitions;
-      const bool bounce = last_acquirer_core_ >= 0 && last_acquirer_core_ != e.core;
-      last_acquirer_core_ = e.core;
       if (bounce) ++ls_.acq_bounces;
       if (t.contended) {
         ++ls_.contentions;
@@ -76,7 +78,7 @@ void LockMetrics::on(const Event& e) {
     case Ev::ReleaseCall:
       t.release_call = e.cycle;
       if (waiting_ > 0) pending_.push_back(e.cycle);
-      if (counting_) {
+      if (counting_ && t.measured) {
         const uint64_t hold = e.cycle - t.acquired;
         hold_.add(hold);
         ls_.holdtime_total += hold;
@@ -87,7 +89,7 @@ void LockMetrics::on(const Event& e) {
     case Ev::ReleaseReturn:
       --holding_;
       last_releaser_ = e.thread;
-      if (counting_) release_.add(e.cycle - t.release_call);
+      if (counting_ && t.measured) release_.add(e.cycle - t.release_call);
       break;
     default: break;
   }

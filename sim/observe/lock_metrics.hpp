@@ -32,6 +32,7 @@ class LockMetrics : public Observer {
   struct ThreadState {
     bool waiting = false;
     bool contended = false;   // the lock was busy when this acquire was called
+    bool measured = false;    // this acquisition was counted (acquired inside the window)
     Cycle call = 0, acquired = 0, release_call = 0;
   };
   void clear();
@@ -44,7 +45,7 @@ class LockMetrics : public Observer {
   std::deque<Cycle> pending_;  // release calls made while another thread waited (FIFO)
   int last_releaser_ = -1;
   int last_acquirer_core_ = -1;
-  bool counting_ = true;
+  bool counting_ = false;     // between WindowOpen and WindowClose
   stats::Histogram handoff_, wait_, hold_, release_;
   uint64_t reacquires_ = 0;
   stats::Lockstat ls_;
