@@ -326,6 +326,11 @@ Interpreter::Exit Interpreter::run(int entry) {
         break;
       }
       case Op::Fence: hw::full_fence(); break;
+      case Op::Prefetchw:
+        // x86-64: PREFETCHW; AArch64: PRFM PSTL1KEEP (GCC's write prefetch, high locality).
+        pc_ = pc;
+        __builtin_prefetch(reinterpret_cast<const void*>(address(d, true)), 1, 3);
+        break;
       case Op::Pause:
         if (sh_.yield_on_pause) sched_yield(); else hw::cpu_relax();
         break;

@@ -114,6 +114,16 @@ bool SnoopL1::access(uint64_t line, bool write) {
   return is_hit;
 }
 
+bool SnoopL1::would_hit(uint64_t line, bool write) {
+  CacheLine* c = array_.find(line);
+  if (!c) return false;
+  const Transition& tr = spec_.at(c->state, write ? Store : Load);
+  if (!tr.defined) return false;
+  for (uint8_t a : tr.actions)
+    if (a == hit) return true;
+  return false;
+}
+
 void SnoopL1::grant(BusTxn& t) {
   CacheLine* c = array_.find(t.line);
   if (!c) throw CorrectnessError("bus granted core " + std::to_string(id_) + " for a line it does not track");

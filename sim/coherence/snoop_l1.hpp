@@ -26,6 +26,9 @@ class SnoopL1 {
   // Processor side. Returns true if the access hit (the client's perform() already ran),
   // false if a bus transaction is under way (perform() and miss_done() come later).
   bool access(uint64_t line, bool write);
+  // Whether access(line, write) would hit now (no bus request): lets a core's load that hits
+  // proceed while its store buffer's miss is out.
+  bool would_hit(uint64_t line, bool write);
   // Bus side, called by SnoopBus during this cache's own transaction or another's.
   void grant(BusTxn& t);
   void snoop(BusTxn& t);

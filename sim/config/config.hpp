@@ -16,6 +16,7 @@ struct CoreCfg {
   int pause_cycles = 40;
   int fence_cycles = 2;
   int atomic_cycles = 0;      // extra cycles an atomic RMW takes on top of the L1 access
+  int store_buffer = 0;       // TSO store-buffer entries; 0 = stores block until performed
 };
 
 struct L1Cfg {

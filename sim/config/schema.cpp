@@ -46,6 +46,9 @@ std::vector<Key> build_table() {
       {"machine.core.fence_cycles", T::Int, AT(machine.core.fence_cycles), 0, 1000000, {}, "cycles of `fence`", ""},
       {"machine.core.atomic_cycles", T::Int, AT(machine.core.atomic_cycles), 0, 1000000, {},
        "extra cycles of an atomic read-modify-write on top of the L1 access", ""},
+      {"machine.core.store_buffer", T::Int, AT(machine.core.store_buffer), 0, 4096, {},
+       "store-buffer entries (TSO: stores retire into a FIFO and drain in order; loads forward from it; "
+       "atomics, fence, ldx and stx drain it first); 0 = stores block until performed", "0"},
 
       {"machine.l1.size_kib", T::Int, AT(machine.l1.size_kib), 1, 1048576, {}, "L1 capacity in KiB", ""},
       {"machine.l1.assoc", T::Int, AT(machine.l1.assoc), 1, 1024, {}, "ways per set; size/(line*assoc) must be a power of two", ""},

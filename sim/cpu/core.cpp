@@ -27,7 +27,7 @@ bool is_pure(Op op) {
   switch (op) {
     case Op::St: case Op::Xchg: case Op::Cas: case Op::Faa: case Op::FetchOr:
     case Op::FetchAnd: case Op::Tas: case Op::Ldx: case Op::Stx: case Op::Call: case Op::Ret:
-    case Op::Rand: case Op::Now: case Op::Sev: case Op::Wfe:
+    case Op::Rand: case Op::Now: case Op::Sev: case Op::Wfe: case Op::Prefetchw:
       return false;
     default:
       return true;
@@ -37,7 +37,8 @@ bool is_pure(Op op) {
 
 Core::Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port, uint64_t arena_base)
     : id_(id), engine_(e), point_(p), core_cfg_(p.machine.core), hit_cycles_(p.machine.l1.hit_cycles),
-      line_bytes_(p.machine.l1.line_bytes), harness_(h), port_(port), arena_base_(arena_base) {}
+      line_bytes_(p.machine.l1.line_bytes), harness_(h), port_(port), arena_base_(arena_base),
+      sb_cap_(size_t(p.machine.core.store_buffer)) {}
 
 void Core::run(Thread& t, Cycle at) {
   t_ = &t;
@@ -47,6 +48,7 @@ void Core::run(Thread& t, Cycle at) {
 
 void Core::handle(int kind, uint64_t) {
   if (kind == kStep) step();
+  else if (kind == kDrain) drain();
 }
 
 uint64_t Core::operand(const isa::Operand& o) const {
@@ -85,7 +87,8 @@ void Core::step() {
     auto& r = t_->ctx->regs;
     if (!is_pure(in.op)) { spin_pure_ = false; spinning_ = false; }
 
-    if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || (in.op == Op::Ret && t_->stack.empty())) {
+    if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || in.op == Op::Prefetchw ||
+        (in.op == Op::Fence && !sb_.empty()) || (in.op == Op::Ret && t_->stack.empty())) {
       if (local > now) {  // shared state is touched only at its exact cycle
         engine_.schedule(local, kCore, uint32_t(id_), this, kStep);
         return;
@@ -148,7 +151,24 @@ void Core::step() {
         }
         spin_reset(-1, local);
         break;
-      case Op::Fence: local += Cycle(cc.fence_cycles); ++t_->pc; break;
+      case Op::Fence:
+        if (!sb_.empty()) {  // a full barrier: every earlier store performed first
+          undo_count();
+          waiting_sb_ = true;
+          return;
+        }
+        local += Cycle(cc.fence_cycles);
+        ++t_->pc;
+        break;
+      case Op::Prefetchw: {
+        const uint64_t a = isa::address(*t_->ctx->prog, in.addr, t_->ctx->base, t_->id, r.data());
+        if (a < t_->ctx->base || a >= t_->ctx->base + t_->ctx->prog->arena_bytes)
+          fault(in, "prefetchw: address " + std::to_string(a) + " is outside the lock's memory");
+        prefetch(a / uint64_t(line_bytes_));
+        local += Cycle(cc.alu_cycles);
+        ++t_->pc;
+        break;
+      }
       case Op::Pause: local += Cycle(cc.pause_cycles); ++t_->pc; break;
       case Op::Work: local += operand(in.a); ++t_->pc; break;
       case Op::Rand: {
@@ -197,6 +217,15 @@ bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
     local += Cycle(hit_cycles_);
     return true;
   }
+  if (sb_cap_ > 0 && store_buffer_op(in, addr, local) == Sb::Done) return true;
+  if (waiting_sb_) return false;
+  const bool write_access = in.op != Op::Ld && in.op != Op::Ldx;
+  if (port_user_ != PortUser::None && !port_->hits_while_busy(line, write_access)) {
+    // The port serves the drain's or a prefetch's miss, and this access would miss too.
+    undo_count();
+    waiting_port_ = true;
+    return false;
+  }
   bool write = in.op != Op::Ld && in.op != Op::Ldx;
   // A load may be part of a spin iteration: remember the registers before it.
   bool probe = in.op == Op::Ld && spin_pure_;
@@ -206,7 +235,10 @@ bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   }
   if (probe) probes_.push_back(Probe{engine_.now() - spin_t0_, t_->pc, spin_uops_ - 1, line, r});
   pending_ = Pending{&in, addr, write};
-  if (port_->access(line, write)) {
+  performing_ = PortUser::Core;
+  const bool hit = port_->access(line, write);
+  performing_ = PortUser::None;
+  if (hit) {
     ++t_->ctr.l1_hits;
     local += Cycle(hit_cycles_) + (write ? Cycle(core_cfg_.atomic_cycles) * (in.op != Op::St) : 0);
     return true;
@@ -216,10 +248,112 @@ bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   spinning_ = false;
   ++t_->ctr.l1_misses;
   blocked_ = true;
+  port_user_ = PortUser::Core;
   return false;
 }
 
+void Core::undo_count() {
+  --t_->ctr.micro_ops;
+  --spin_uops_;
+}
+
+// ---- store buffer (TSO) and prefetch ------------------------------------------------------
+//
+// Stores retire into a FIFO of `machine.core.store_buffer` entries and drain in order, one at
+// a time, through the L1 port; the core goes on meanwhile. A load takes its value from the
+// youngest buffered store to the same address and size (forwarding); one that overlaps a
+// buffered store otherwise waits until the buffer is empty. Atomics, ldx/stx and fence wait
+// until the buffer is empty (x86's locked instructions and MFENCE drain it). The L1 serves one
+// access at a time: a core access waits while the drain's (or a prefetch's) miss is out.
+
+Core::Sb Core::store_buffer_op(const isa::Instr& in, uint64_t addr, Cycle& local) {
+  if (in.op == Op::St) {
+    if (sb_.size() == sb_cap_) {
+      undo_count();
+      waiting_sb_ = true;
+      return Sb::Wait;
+    }
+    sb_.push_back(SbEntry{addr, operand(in.a) & isa::mask(in.size), addr / uint64_t(line_bytes_), in.size});
+    remember(in.op, addr, sb_.back().value, true);
+    if (!drain_scheduled_ && port_user_ != PortUser::Drain) {
+      drain_scheduled_ = true;
+      engine_.schedule(engine_.now(), kCore, uint32_t(id_), this, kDrain);
+    }
+    spin_pure_ = false;
+    ++t_->pc;
+    local += Cycle(core_cfg_.alu_cycles);
+    return Sb::Done;
+  }
+  if (sb_.empty()) return Sb::Wait;  // nothing buffered: the access goes to the L1
+  if (in.op == Op::Ld) {
+    for (auto it = sb_.rbegin(); it != sb_.rend(); ++it) {
+      if (it->addr == addr && it->size == in.size) {  // forward the youngest match
+        t_->ctx->regs[in.rd] = it->value;
+        remember(in.op, addr, it->value, true);
+        spin_pure_ = false;  // a forwarded value is no fixed point of a spin
+        ++t_->pc;
+        local += Cycle(hit_cycles_);
+        return Sb::Done;
+      }
+      if (it->addr < addr + in.size && addr < it->addr + it->size) break;  // partial overlap
+    }
+    bool overlap = false;
+    for (const auto& e : sb_) overlap |= e.addr < addr + in.size && addr < e.addr + e.size;
+    if (!overlap) return Sb::Wait;  // the L1 answers it
+  }
+  // Atomics, ldx/stx, and loads that overlap a buffered store partially: drain first.
+  undo_count();
+  waiting_sb_ = true;
+  return Sb::Wait;
+}
+
+void Core::drain() {
+  drain_scheduled_ = false;
+  if (sb_.empty() || port_user_ != PortUser::None) return;  // miss_done() starts it again
+  const SbEntry& e = sb_.front();
+  performing_ = PortUser::Drain;
+  const bool hit = port_->access(e.line, true);
+  performing_ = PortUser::None;
+  if (!hit) {
+    ++t_->ctr.l1_misses;
+    port_user_ = PortUser::Drain;
+    return;
+  }
+  ++t_->ctr.l1_hits;
+  drained_one();
+  if (!sb_.empty()) {
+    drain_scheduled_ = true;
+    engine_.schedule(engine_.now() + Cycle(hit_cycles_), kCore, uint32_t(id_), this, kDrain);
+  }
+}
+
+// The oldest store was performed: the core may go on if it waited for room or for empty.
+void Core::drained_one() {
+  sb_.pop_front();
+  if (waiting_sb_) {  // it re-runs its op, which waits again if the buffer is not yet as it needs
+    waiting_sb_ = false;
+    engine_.schedule(engine_.now(), kCore, uint32_t(id_), this, kStep);
+  }
+}
+
+// prefetchw: ask for the line writable without waiting for it. A hint: dropped when the port
+// is busy; a line already writable is a hit that only refreshes its LRU position.
+void Core::prefetch(uint64_t line) {
+  if (port_user_ != PortUser::None) return;
+  performing_ = PortUser::Prefetch;
+  const bool hit = port_->access(line, true);
+  performing_ = PortUser::None;
+  if (!hit) port_user_ = PortUser::Prefetch;
+}
+
 void Core::perform(uint8_t* data) {
+  const PortUser who = performing_ != PortUser::None ? performing_ : port_user_;
+  if (who == PortUser::Prefetch) return;
+  if (who == PortUser::Drain) {
+    const SbEntry& e = sb_.front();
+    store_bytes(data + e.addr % uint64_t(line_bytes_), e.size, e.value);
+    return;
+  }
   const isa::Instr& in = *pending_.in;
   auto& r = t_->ctx->regs;
   unsigned size = in.size;
@@ -250,12 +384,27 @@ void Core::perform(uint8_t* data) {
       break;
     }
   }
+  remember(in.op, pending_.addr, in.op == Op::St || in.op == Op::Stx ? operand(in.a) & m : r[in.rd], false);
   ++t_->pc;
 }
 
 void Core::miss_done() {
-  blocked_ = false;
-  engine_.schedule(engine_.now(), kCore, uint32_t(id_), this, kStep);
+  const PortUser who = port_user_;
+  port_user_ = PortUser::None;
+  if (who == PortUser::Core) {
+    blocked_ = false;
+    engine_.schedule(engine_.now(), kCore, uint32_t(id_), this, kStep);
+  } else {
+    if (who == PortUser::Drain) drained_one();
+    if (waiting_port_) {
+      waiting_port_ = false;
+      engine_.schedule(engine_.now(), kCore, uint32_t(id_), this, kStep);
+    }
+  }
+  if (!sb_.empty() && !drain_scheduled_) {
+    drain_scheduled_ = true;
+    engine_.schedule(engine_.now(), kCore, uint32_t(id_), this, kDrain);
+  }
 }
 
 void Core::line_changed(uint64_t line, bool lost_copy) {
@@ -305,7 +454,8 @@ void Core::spin_reset(int head, Cycle t) {
 }
 
 bool Core::spin_check(int head, Cycle t) {
-  bool fixed = spin_head_ == head && spin_ctx_ == t_->ctx && spin_pure_ && t_->ctx->regs == spin_regs_;
+  // With stores still buffered the core's view can change when they drain: no fixed point.
+  bool fixed = spin_head_ == head && spin_ctx_ == t_->ctx && spin_pure_ && t_->ctx->regs == spin_regs_ && sb_.empty();
   if (!fixed) {
     spinning_ = false;
     spin_reset(head, t);
@@ -407,6 +557,18 @@ std::string Core::describe_address(const isa::Program& p, uint64_t base, uint64_
   return "address " + std::to_string(addr);
 }
 
+std::string Core::recent_ops() const {
+  std::ostringstream o;
+  const unsigned n = std::min<unsigned>(recent_n_, unsigned(recent_.size()));
+  for (unsigned i = recent_n_ - n; i < recent_n_; ++i) {
+    const Recent& e = recent_[i % recent_.size()];
+    o << "\n    cycle " << e.at << ": " << isa::op_name(e.op) << " "
+      << describe_address(*t_->lock.prog, arena_base_, e.addr) << (e.op == Op::Ld || e.op == Op::Ldx ? " -> " : " <- ")
+      << e.value << (e.buffered ? (e.op == Op::St ? " (into the store buffer)" : " (from the store buffer)") : "");
+  }
+  return o.str();
+}
+
 std::string Core::where() const {
   std::ostringstream o;
   o << "core " << id_ << ": ";
@@ -421,8 +583,14 @@ std::string Core::where() const {
     o << " changes";
   } else if (waiting_event_) {
     o << ", waiting in wfe for an event";
+  } else if (waiting_sb_) {
+    o << ", waiting for its store buffer to drain";
   } else if (blocked_) {
     o << ", waiting for a miss on " << describe_address(*t_->lock.prog, arena_base_, pending_.addr);
+  }
+  if (!sb_.empty()) {
+    o << "; store buffer holds";
+    for (const auto& e : sb_) o << " " << describe_address(*t_->lock.prog, arena_base_, e.addr) << " = " << e.value;
   }
   return o.str();
 }

@@ -13,6 +13,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ class MemPort {
   virtual ~MemPort() = default;
   virtual bool access(uint64_t line, bool write) = 0;  // true = hit (perform() already ran)
   virtual void touch(uint64_t line) = 0;               // LRU update without an access
+  // While another access of this core is outstanding: may this one go ahead as a hit? (A
+  // snooping L1 lets hits through; the directory L1 serves one access at a time.)
+  virtual bool hits_while_busy(uint64_t, bool) { return false; }
 };
 
 
@@ -66,12 +70,19 @@ class Core : public Component, public coherence::MemClient {
   bool done() const { return !t_ || t_->phase == Phase::Done; }
   bool spinning() const { return spinning_ || sleeping_ || waiting_event_; }
   std::string where() const;          // "ticket.lock:12 `ld r3, [owner]` waiting for [owner]"
+  std::string recent_ops() const;     // its last shared-memory ops, oldest first
   stats::PerCore& counters() { return t_->ctr; }
   const Context& lock_context() const { return t_->lock; }
   static std::string describe_address(const isa::Program& p, uint64_t base, uint64_t addr);
 
  private:
-  enum Kind { kStep, kWake };
+  enum Kind { kStep, kWake, kDrain };
+  // Who owns the L1 port's one outstanding miss (the L1 serves one access at a time).
+  enum class PortUser : uint8_t { None, Core, Drain, Prefetch };
+  struct SbEntry {   // a retired store waiting to be performed (TSO store buffer)
+    uint64_t addr, value, line;
+    unsigned size;
+  };
   struct Pending {  // the memory op waiting for its line
     const isa::Instr* in = nullptr;
     uint64_t addr = 0;
@@ -87,6 +98,13 @@ class Core : public Component, public coherence::MemClient {
 
   void step();
   bool exec_memory(const isa::Instr& in, Cycle& local);
+  // Store buffer: retire, forward, drain (one store at a time, in order, through the port).
+  enum class Sb : uint8_t { Done, Wait };
+  Sb store_buffer_op(const isa::Instr& in, uint64_t addr, Cycle& local);
+  void drain();
+  void drained_one();
+  void prefetch(uint64_t line);
+  void undo_count();  // the op at pc waits and will run again: it was counted once too often
   uint64_t operand(const isa::Operand& o) const;
   // spin detection / fast-forward
   void spin_reset(int head, Cycle t);
@@ -108,6 +126,21 @@ class Core : public Component, public coherence::MemClient {
   Thread* t_ = nullptr;           // the thread this core runs
   Pending pending_;
   bool blocked_ = false;          // waiting for a miss
+  PortUser port_user_ = PortUser::None;   // the outstanding miss is whose
+  PortUser performing_ = PortUser::None;  // whose access the L1 is performing right now
+  size_t sb_cap_ = 0;
+  std::deque<SbEntry> sb_;
+  // The last shared-memory ops of this core (for the report of a violation): cycle, op, address,
+  // value loaded or stored, and whether the value came from / went to the store buffer.
+  struct Recent { Cycle at; isa::Op op; uint64_t addr, value; bool buffered; };
+  std::array<Recent, 8> recent_{};
+  unsigned recent_n_ = 0;
+  void remember(isa::Op op, uint64_t addr, uint64_t value, bool buffered) {
+    recent_[recent_n_++ % recent_.size()] = Recent{engine_.now(), op, addr, value, buffered};
+  }
+  bool drain_scheduled_ = false;
+  bool waiting_port_ = false;     // a core access waits for the drain's or prefetch's miss
+  bool waiting_sb_ = false;       // waits for the store buffer: empty (atomic, fence) or a free entry
   // LL/SC monitor and the ARM event register
   bool monitor_ = false;
   uint64_t monitor_line_ = 0;

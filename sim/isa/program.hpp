@@ -24,6 +24,8 @@ enum class Op : uint8_t {
   Work, Rand, Now,
   // control
   Beq, Bne, Blt, Ble, Bgt, Bge, Jmp, Call, Ret,
+  // hints (appended: the ranges above stay contiguous)
+  Prefetchw,
 };
 
 const char* op_name(Op op);  // "li", "faa", "fetch_or", ...

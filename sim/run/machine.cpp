@@ -14,6 +14,7 @@ struct Machine::Port : cpu::MemPort {
   explicit Port(coherence::SnoopL1& l) : l1(l) {}
   bool access(uint64_t line, bool write) override { return l1.access(line, write); }
   void touch(uint64_t line) override { l1.touch(line); }
+  bool hits_while_busy(uint64_t line, bool write) override { return l1.would_hit(line, write); }
 };
 
 struct Machine::DirPort : cpu::MemPort {

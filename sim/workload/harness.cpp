@@ -130,6 +130,7 @@ void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
     m << "mutual exclusion violated: lock '" << lock_.name << "' (capacity " << lock_.capacity << ") held by threads";
     for (int h : holders_) m << " " << h;
     m << " at cycle " << now << " (thread " << t.id << "'s acquire just returned on core " << core << ")";
+    for (auto* k : cores_) m << "\n  " << k->where() << "; its last shared-memory ops:" << k->recent_ops();
     throw CorrectnessError(m.str());
   }
   bool counted = !(windowed() && closed_);
