@@ -62,7 +62,11 @@ int cmd_calibrate(int argc, char** argv) {
   std::cout << native::calibration_csv(cal) << "\nfit: hit " << cal.hit_cycles << ", bus request " << cal.request_cycles
             << ", data " << cal.data_cycles << ", memory " << (cal.memory_cycles ? std::to_string(cal.memory_cycles) : "-")
             << " cycles at " << cal.clock_ghz << " GHz (residual " << cal.fit_rms << " rms)\n";
+  std::cout << "counter " << cal.counter_hz / 1e6 << " MHz (spread " << cal.counter_spread * 100 << "%), clock "
+            << cal.clock_ghz << " GHz (spread " << cal.clock_spread * 100 << "%), timer step " << cal.timer_step_ticks
+            << " ticks = " << cal.timer_step_cycles << " cycles\n";
   for (const auto& s : cal.skipped) std::cout << "not measured: " << s << "\n";
+  for (const auto& w : cal.warnings) std::cout << "warning: " << w << "\n";
   std::cout << "-> " << yaml_path << ", " << csv_path.string() << "\n";
   return kExitOk;
 }

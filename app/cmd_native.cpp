@@ -23,6 +23,7 @@ namespace {
 const char* kUsage =
     "usage: lockstep native run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--oversubscribe]\n"
     "                           [--handwritten] [--watchdog SECONDS] [--order sc|acqrel] [--no-perf]\n"
+    "                           [--measure throughput|latency] [--sample-every K] [--machine FILE | --clock-ghz G]\n"
     "       lockstep native overhead [--calls N]   (interpreter vs hand-written, one thread, uncontended)";
 }
 
@@ -35,6 +36,11 @@ int cmd_native(int argc, char** argv) {
       ("watchdog", po::value<double>()->default_value(5.0), "seconds without any acquisition before exit 4")
       ("order", po::value<std::string>()->default_value("sc"), "plain ld/st ordering: sc (as simulated) or acqrel")
       ("no-perf", "do not open hardware counters")
+      ("measure", po::value<std::string>()->default_value("throughput"),
+       "throughput: sampled timestamps, exact counts; latency: every acquisition timestamped (handoff, wait, hold, lockstat)")
+      ("sample-every", po::value<int>()->default_value(0), "throughput: time every K-th acquisition (0: chosen so the harness costs < 5%)")
+      ("machine", po::value<std::string>(), "take the core clock from this machine YAML (lockstep calibrate's output)")
+      ("clock-ghz", po::value<double>()->default_value(0), "core clock to convert counter ticks at (0: --machine, or measured)")
       ("calls", po::value<long>()->default_value(200000), "overhead: acquire+release pairs per timed batch");
   add_experiment_options(opts);
   Parsed parsed = parse_args(argc, argv, opts, "native", kUsage);
@@ -62,16 +68,30 @@ int cmd_native(int argc, char** argv) {
   else if (order == "acqrel") no.order = native::Order::AcqRel;
   else throw InputError("native: --order must be sc or acqrel, not '" + order + "'");
 
+  const std::string measure = vm["measure"].as<std::string>();
+  if (measure == "throughput") no.measure = native::Measure::Throughput;
+  else if (measure == "latency") no.measure = native::Measure::Latency;
+  else throw InputError("native: --measure must be throughput or latency, not '" + measure + "'");
+  no.sample_every = vm["sample-every"].as<int>();
+  if (no.sample_every < 0) throw InputError("native: --sample-every must not be negative");
+  const double ghz = vm["clock-ghz"].as<double>();
+  if (ghz < 0) throw InputError("native: --clock-ghz must not be negative");
+  if (ghz > 0 && vm.count("machine")) throw InputError("native: give --machine or --clock-ghz, not both");
+  const native::ClockChoice clock = native::choose_clock(vm.count("machine") ? vm["machine"].as<std::string>() : "", ghz);
+  no.clock_ghz = clock.ghz;
+
   const config::LoadOptions lo = experiment_options(vm);
 
   std::vector<std::string> full(argv, argv + argc);
   full.insert(full.begin(), "lockstep");
   const config::Experiment exp = config::load_experiment(args[1], lo);
-  const native::NativeRun nr = native::run_native_experiment(exp, no, full);
+  const native::NativeRun nr = native::run_native_experiment(exp, no, full, clock);
 
   int max_threads = 0;
   for (const auto& p : exp.points) max_threads = std::max(max_threads, p.workload.threads);
-  std::cout << native::environment_warnings(nr.env, max_threads, no.handwritten);
+  std::cout << native::environment_warnings(nr.env, max_threads, no.handwritten) << clock.warning;
+  std::cout << "clock: " << clock.ghz << " GHz (" << clock.source << "), counter " << nr.env.tick_hz / 1e6
+            << " MHz; measure: " << measure << "\n";
   std::cout << native::native_table(exp, nr.run);
   std::ostringstream wall;
   wall.precision(3);

@@ -45,6 +45,11 @@ int cmd_validate(int argc, char** argv) {
   native::NativeOptions no;
   no.oversubscribe = vm.count("oversubscribe") > 0;
   no.watchdog_seconds = vm["watchdog"].as<double>();
+  // Handoff p50 is compared: every acquisition timestamped. The clock is --machine's (its
+  // clock_ghz is one of the overrides) or measured now, never the experiment's default.
+  no.measure = native::Measure::Latency;
+  const native::ClockChoice clock = native::choose_clock(vm.count("machine") ? vm["machine"].as<std::string>() : "", 0);
+  no.clock_ghz = clock.ghz;
 
   const config::Experiment exp = config::load_experiment(parsed.words[0], lo);
   const native::Environment env = native::read_environment();
@@ -56,7 +61,8 @@ int cmd_validate(int argc, char** argv) {
       throw InputError(exp.file + ": point " + p.name + " wants " + std::to_string(t) + " threads but this machine has " +
                        std::to_string(env.topo.cpus.size()) + " usable CPUs; pass --oversubscribe to run anyway");
   }
-  std::cout << native::environment_warnings(env, max_threads, false);
+  std::cout << native::environment_warnings(env, max_threads, false) << clock.warning;
+  std::cout << "native clock: " << clock.ghz << " GHz (" << clock.source << ")\n";
   const native::Validation v = native::validate(exp, no);
   const std::string path = (std::filesystem::path(exp.output_dir) / "validate.csv").string();
   output::write_file_atomic(path, native::validation_csv(v));

@@ -10,6 +10,8 @@ namespace lockstep::native {
 struct TickRate {
   double hz = 0;            // counter ticks per second
   bool stated = false;      // true: read from the architecture (cntfrq_el0); false: measured
+  double spread = 0;        // (max - min) / median over the measuring windows; 0 when stated
+  int windows = 0;
 };
 
 // Measured on first call (about 50 ms) and cached for the process.
@@ -32,6 +34,20 @@ class CycleClock {
   double cpt_;
   double loops_per_cycle_;
 };
+
+// The core clock, estimated from the dependent-add loop (one iteration per core cycle on
+// current cores) over `windows` windows of about 0.3 ms. A preempted window only reads
+// slow, so the slower half is dropped; the estimate is the median of the faster half and the
+// spread that half's (max - min) / median. drifted() is true above 5%: the core changed
+// frequency while it was measured (turbo, power states, a busy VM), and cycle figures
+// converted with it are suspect.
+struct CoreClock {
+  double ghz = 0;
+  double spread = 0;
+  int windows = 0;
+  bool drifted() const { return spread > 0.05; }
+};
+CoreClock measure_core_clock(int windows = 21);
 
 // Iterations of spin_loop() per counter tick, measured once.
 double spin_loops_per_tick();

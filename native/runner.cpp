@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cmath>
 #include <exception>
@@ -26,20 +28,24 @@ namespace lockstep::native {
 
 namespace {
 
-// One acquisition as the harness saw it, in counter ticks: acquire called, acquire
-// returned, release returned. Kept per thread and merged after the run, so the hot loop
-// writes only its own memory.
+// One timed acquisition as the harness saw it, in counter ticks: acquire called, acquire
+// returned, release called, release returned. Kept per thread and merged after the run, so
+// the hot loop writes only its own memory.
 struct Record {
-  uint64_t call, ret, rel;
+  uint64_t call, ret, relcall, rel;
   uint64_t ops;   // micro-ops the lock's acquire and release executed
 };
 
-// The watchdog reads each thread's progress from its own line; a shared counter would add
-// a coherence miss to every acquisition.
+// Each thread's figures, alone on its line: the watchdog reads `progress` while the run
+// goes (a shared counter would add a coherence miss to every acquisition); the rest is
+// written once at the end.
 struct alignas(Arena::kAlign) Slot {
   std::atomic<uint64_t> progress{0};
+  uint64_t acquisitions = 0;   // measured acquisitions (after warm-up, in the window)
+  uint64_t cs_entered = 0;     // critical sections entered, warm-up included
+  uint64_t micro_ops = 0;      // measured acquisitions' micro-ops
+  uint64_t end = 0;            // ticks after the thread's last measured release
 };
-
 
 std::string fmt_seconds(double s) {
   char buf[32];
@@ -62,10 +68,28 @@ struct HandOps {
   bool release() { lock.release(tid); return true; }
 };
 
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Median ns per call of fn over `batches` batches of `n` calls.
+template <class F>
+double time_ns(F&& fn, long n, int batches = 5) {
+  const double ns_per_tick = 1e9 / tick_rate().hz;
+  std::vector<double> v;
+  for (int b = 0; b < batches; ++b) {
+    uint64_t t0 = hw::ticks();
+    for (long i = 0; i < n; ++i) fn();
+    v.push_back(double(hw::ticks() - t0) * ns_per_tick / double(n));
+  }
+  return median_of(v);
+}
+
 class Run {
  public:
   Run(const isa::Program* prog, const config::Point& point, const NativeOptions& opt)
-      : prog_(prog), pt_(point), opt_(opt), clock_(point.machine.clock_ghz),
+      : prog_(prog), pt_(point), opt_(opt), clock_(opt.clock_ghz > 0 ? opt.clock_ghz : point.machine.clock_ghz),
         arena_(prog ? std::max<uint64_t>(prog->arena_bytes, 8) : 8),
         data_(size_t(std::max(1, point.workload.critical_section.lines_read +
                                      point.workload.critical_section.lines_written)) * Arena::kAlign) {
@@ -92,8 +116,10 @@ class Run {
   template <class Ops>
   void body(int tid, Ops ops);
   void thread_main(int tid);
-  void violation(int tid, uint64_t holders, uint64_t iteration);
-  stats::Point collect(bool stalled);
+  void violation(const std::string& what, int tid, uint64_t iteration);
+  Sampling choose_sampling();
+  stats::Point collect();
+  void collect_latency(stats::Point& st);
 
   const isa::Program* prog_;
   const config::Point& pt_;
@@ -111,74 +137,224 @@ class Run {
   std::vector<uint64_t> start_;
   std::vector<std::map<std::string, double>> perf_;
   std::vector<std::exception_ptr> errors_;
-  std::atomic<int> arrived_{0}, done_{0};
+  std::atomic<int> arrived_{0}, warmed_{0}, done_{0};
+  std::atomic<bool> go_{false};
   std::atomic<bool> violated_{false};
   std::string violation_msg_;
+  Sampling sampling_;
+  int every_ = 1;
+  bool two_phase_ = false;          // warm-up, barrier, measured phase (throughput or a window)
+  uint64_t duration_ticks_ = 0;
+  uint64_t t_go_ = 0;
 };
 
-void Run::violation(int tid, uint64_t holders, uint64_t iteration) {
+void Run::violation(const std::string& what, int tid, uint64_t iteration) {
   if (!violated_.exchange(true)) {
     violation_msg_ = "mutual exclusion violated natively: lock " + lock_name_ + " (" +
-                     (prog_ ? prog_->file : std::string("hand-written")) + "), " + std::to_string(holders) +
-                     " threads in the critical section with capacity " + std::to_string(capacity_) +
-                     ", seen by thread " + std::to_string(tid) + " at its acquisition " +
+                     (prog_ ? prog_->file : std::string("hand-written")) + "), " + what + " with capacity " +
+                     std::to_string(capacity_) + ", seen by thread " + std::to_string(tid) + " at its acquisition " +
                      std::to_string(iteration) + " (" + std::to_string(n_) + " threads)";
   }
   sh_.stop.store(true);
+}
+
+// Times, on the calling thread and before any worker starts: one uncontended acquire +
+// release of a fresh copy of the lock; the instrumentation of one sampled acquisition
+// (four serialised timestamps, two holder read-modify-writes, one record); the ownership
+// check. k follows from the first two (sample_every_for).
+Sampling Run::choose_sampling() {
+  Sampling s;
+  const long n = 2000;
+  std::atomic<bool> stop{false};
+  if (opt_.handwritten) {
+    auto lock = make_handwritten(lock_name_, 1);
+    s.pair_ns = time_ns([&] { lock->acquire(0, stop); lock->release(0); }, n);
+  } else {
+    // A program may not survive back-to-back pairs (a release that does nothing): a timer
+    // stops the interpreter after a second, and the run's own watchdog judges the lock.
+    SoloRun solo(*prog_, clock_.clock_ghz(), pt_.seed);
+    solo.shared.order = opt_.order;
+    Interpreter in(*prog_, solo.shared, 0, 1, pt_.seed);
+    std::mutex m;
+    std::condition_variable cv;
+    bool finished = false;
+    std::thread timer([&] {
+      std::unique_lock<std::mutex> lk(m);
+      if (!cv.wait_for(lk, std::chrono::seconds(1), [&] { return finished; })) solo.shared.stop.store(true);
+    });
+    s.pair_ns = time_ns([&] {
+      if (in.run(prog_->entry_acquire) == Interpreter::Exit::Returned) in.run(prog_->entry_release);
+    }, n);
+    {
+      std::lock_guard<std::mutex> lk(m);
+      finished = true;
+    }
+    cv.notify_one();
+    timer.join();
+    if (solo.shared.stop.load()) s.pair_ns = 0;  // not measurable: k falls back to 1
+  }
+  Arena scratch(2 * Arena::kAlign);
+  auto* word = reinterpret_cast<uint64_t*>(scratch.base());
+  std::vector<Record> recs;
+  recs.reserve(size_t(5 * n));
+  s.record_ns = time_ns([&] {
+    Record r;
+    r.call = hw::ticks();
+    r.ret = hw::ticks();
+    uint64_t h = __atomic_add_fetch(word + 1, 1, __ATOMIC_SEQ_CST);
+    asm volatile("" ::"r"(h));
+    __atomic_sub_fetch(word + 1, 1, __ATOMIC_SEQ_CST);
+    r.relcall = hw::ticks();
+    r.rel = hw::ticks();
+    r.ops = 0;
+    recs.push_back(r);
+  }, n);
+  s.check_ns = time_ns([&] {
+    __atomic_store_n(word + 2, 1, __ATOMIC_RELAXED);
+    uint64_t v = __atomic_load_n(word + 2, __ATOMIC_RELAXED);
+    asm volatile("" ::"r"(v));
+  }, n);
+  s.every = sample_every_for(s.record_ns, s.pair_ns, s.check_ns);
+  return s;
 }
 
 template <class Ops>
 void Run::body(int tid, Ops ops) {
   const auto& w = pt_.workload;
   const int64_t warm = std::max<int64_t>(0, w.warmup_acquisitions);
-  const int64_t total = warm + std::max<int64_t>(0, w.acquisitions_per_thread);
+  const int64_t quota = duration_ticks_ ? INT64_MAX : std::max<int64_t>(0, w.acquisitions_per_thread);
   auto& rec = recs_[size_t(tid)];
-  rec.reserve(size_t(total));
+  rec.reserve(two_phase_ ? size_t(4096) : size_t(warm + quota));
   SplitMix64 rng{pt_.seed * 0x2545f4914f6cdd1dull + uint64_t(tid) * 0x9e3779b97f4a7c15ull + 7};
   std::unique_ptr<ThreadCounters> pc;
   if (opt_.perf) pc = std::make_unique<ThreadCounters>();
+  Slot& slot = slots_[size_t(tid)];
 
   // The critical section does what sim/workload's does: read `lines_read` lines, increment
   // (non-atomically) a counter in each of `lines_written` lines, then work; line 0's counter
-  // must end equal to the number of acquisitions, or increments were lost. Word 1 of line 0
-  // is the checker's holder count (atomic): it shares the line the critical section writes
-  // anyway, so with lines_written >= 1 the check adds no line transfer of its own.
+  // must end equal to the number of critical sections entered, or increments were lost.
+  // Word 1 of line 0 is the holder count (atomic), word 2 the ownership tag: both share the
+  // line the critical section writes anyway, so with lines_written >= 1 the checks add no
+  // line transfer of their own.
   char* data = data_.base();
   auto* holders = reinterpret_cast<uint64_t*>(data + 8);
+  auto* tag = reinterpret_cast<uint64_t*>(data + 16);
   auto line = [data](int k) { return reinterpret_cast<uint64_t*>(data + size_t(k) * Arena::kAlign); };
   const int lw = w.critical_section.lines_written, lr = w.critical_section.lines_read;
   const uint64_t cs_cycles = uint64_t(std::max(0, w.critical_section.cycles));
+  const bool fixed_outside = w.outside.dist != "uniform" && w.outside.dist != "exponential";
+  const uint64_t outside_fixed = uint64_t(std::max<int64_t>(0, int64_t(w.outside.cycles)));
   Interpreter* in = interp_.empty() ? nullptr : interp_[size_t(tid)].get();
+  const uint64_t mytag = uint64_t(tid) + 1;
+  const bool tag_check = capacity_ == 1;
+  uint64_t cs_entered = 0;
+  bool recording = !two_phase_;
 
-  arrived_.fetch_add(1);
-  while (arrived_.load(std::memory_order_acquire) < n_) {
-    if (sh_.yield_on_pause) sched_yield(); else hw::cpu_relax();
-  }
-  start_[size_t(tid)] = hw::ticks();
-  for (int64_t i = 0; i < total; ++i) {
-    if (i == warm && pc) pc->start();
-    Record r;
-    uint64_t ops0 = in ? in->micro_ops() : 0;
-    r.call = hw::ticks();
-    if (!ops.acquire()) break;
-    r.ret = hw::ticks();
-    uint64_t h = __atomic_add_fetch(holders, 1, __ATOMIC_SEQ_CST);
-    if (h > uint64_t(capacity_)) violation(tid, h, uint64_t(i));
+  auto cs = [&] {
     uint64_t sink = 0;
     for (int k = 0; k < lr; ++k) sink += __atomic_load_n(line(k), __ATOMIC_RELAXED);
     asm volatile("" ::"r"(sink));
     for (int k = 0; k < lw; ++k)
       __atomic_store_n(line(k), __atomic_load_n(line(k), __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
     clock_.spin(cs_cycles);
+  };
+  // The ownership check: the holder writes its tag, runs the critical section, and must
+  // read its own tag back. A second thread inside at the same time overwrites it.
+  auto check_tag = [&](uint64_t i) {
+    uint64_t seen = __atomic_load_n(tag, __ATOMIC_RELAXED);
+    if (seen != mytag)
+      violation("thread " + std::to_string(seen - 1) + " wrote its ownership tag inside thread " +
+                    std::to_string(tid) + "'s critical section",
+                tid, i);
+  };
+  auto full = [&](uint64_t i) -> bool {
+    Record r;
+    r.ops = in ? in->micro_ops() : 0;
+    r.call = hw::ticks();
+    if (!ops.acquire()) return false;
+    r.ret = hw::ticks();
+    ++cs_entered;
+    uint64_t h = __atomic_add_fetch(holders, 1, __ATOMIC_SEQ_CST);
+    if (h > uint64_t(capacity_)) violation(std::to_string(h) + " threads in the critical section", tid, i);
+    if (tag_check) __atomic_store_n(tag, mytag, __ATOMIC_RELAXED);
+    cs();
+    if (tag_check) check_tag(i);
     __atomic_sub_fetch(holders, 1, __ATOMIC_SEQ_CST);
-    if (!ops.release()) break;
+    r.relcall = hw::ticks();
+    if (!ops.release()) return false;
     r.rel = hw::ticks();
-    r.ops = in ? in->micro_ops() - ops0 : 0;
-    rec.push_back(r);
-    slots_[size_t(tid)].progress.store(uint64_t(i) + 1, std::memory_order_relaxed);
-    if (sh_.stop.load(std::memory_order_relaxed)) break;
-    clock_.spin(workload::outside_cycles(w.outside, rng));
+    r.ops = in ? in->micro_ops() - r.ops : 0;
+    if (recording) rec.push_back(r);
+    return true;
+  };
+  auto fast = [&](uint64_t i) -> bool {
+    if (!ops.acquire()) return false;
+    ++cs_entered;
+    if (tag_check) {
+      __atomic_store_n(tag, mytag, __ATOMIC_RELAXED);
+      cs();
+      check_tag(i);
+    } else {
+      uint64_t h = __atomic_add_fetch(holders, 1, __ATOMIC_SEQ_CST);
+      if (h > uint64_t(capacity_)) violation(std::to_string(h) + " threads in the critical section", tid, i);
+      cs();
+      __atomic_sub_fetch(holders, 1, __ATOMIC_SEQ_CST);
+    }
+    return ops.release();
+  };
+  auto outside = [&] { clock_.spin(fixed_outside ? outside_fixed : workload::outside_cycles(w.outside, rng)); };
+
+  arrived_.fetch_add(1);
+  while (arrived_.load(std::memory_order_acquire) < n_) {
+    if (sh_.yield_on_pause) sched_yield(); else hw::cpu_relax();
   }
+  start_[size_t(tid)] = hw::ticks();
+  uint64_t i = 0;
+  if (!two_phase_) {
+    // Latency mode, fixed quota: every acquisition recorded; collect() finds where the
+    // threads' warm-up ends (counted globally, as the simulator's harness does).
+    for (; int64_t(i) < warm + quota; ++i) {
+      if (int64_t(i) == warm && pc) pc->start();
+      if (!full(i)) break;
+      slot.progress.store(i + 1, std::memory_order_relaxed);
+      if (sh_.stop.load(std::memory_order_relaxed)) break;
+      outside();
+    }
+  } else {
+    for (; int64_t(i) < warm; ++i) {
+      if (!full(i)) break;
+      slot.progress.store(i + 1, std::memory_order_relaxed);
+      if (sh_.stop.load(std::memory_order_relaxed)) break;
+      outside();
+    }
+    warmed_.fetch_add(1);
+    while (!go_.load(std::memory_order_acquire) && !sh_.stop.load(std::memory_order_relaxed)) {
+      if (sh_.yield_on_pause) sched_yield(); else hw::cpu_relax();
+    }
+    if (pc) pc->start();
+    recording = true;
+    const uint64_t ops0 = in ? in->micro_ops() : 0;
+    uint64_t done = 0;
+    int countdown = every_;
+    for (int64_t m = 0; m < quota; ++m, ++i) {
+      if (sh_.stop.load(std::memory_order_relaxed)) break;
+      bool ok;
+      if (--countdown == 0) {
+        countdown = every_;
+        ok = full(i);
+      } else {
+        ok = fast(i);
+      }
+      if (!ok) break;
+      ++done;
+      slot.progress.store(i + 1, std::memory_order_relaxed);
+      outside();
+    }
+    slot.end = hw::ticks();
+    slot.acquisitions = done;
+    slot.micro_ops = in ? in->micro_ops() - ops0 : 0;
+  }
+  slot.cs_entered = cs_entered;
   if (pc) {
     pc->stop();
     perf_[size_t(tid)] = pc->read();
@@ -194,6 +370,7 @@ void Run::thread_main(int tid) {
     errors_[size_t(tid)] = std::current_exception();
     sh_.stop.store(true);
     arrived_.fetch_add(n_);  // nobody waits at the start barrier for a thread that failed
+    warmed_.fetch_add(n_);
   }
   done_.fetch_add(1);
 }
@@ -222,17 +399,47 @@ stats::Point Run::go() {
       init.run(prog_->entry_init);
     }
   }
+  const bool throughput = opt_.measure == Measure::Throughput;
+  if (throughput) {
+    sampling_ = choose_sampling();
+    if (opt_.sample_every > 0) sampling_.every = opt_.sample_every;
+    every_ = sampling_.every;
+  }
+  const int64_t dur = pt_.workload.duration_cycles;
+  duration_ticks_ = dur > 0 ? std::max<uint64_t>(1, clock_.to_ticks(uint64_t(dur))) : 0;
+  two_phase_ = throughput || duration_ticks_ > 0;
 
   std::vector<std::thread> threads;
   threads.reserve(N);
   for (int t = 0; t < n_; ++t) threads.emplace_back([this, t] { thread_main(t); });
 
-  // The calling thread is the watchdog: progress is the sum of per-thread counters.
-  bool stalled = false;
-  uint64_t last_sum = UINT64_MAX;
+  // The calling thread is the watchdog (progress is the sum of per-thread counters) and,
+  // in the two-phase modes, opens the measured phase and closes a time window.
+  bool stalled = false, window_closed = false;
+  uint64_t last_sum = UINT64_MAX, deadline = 0;
   auto last_change = std::chrono::steady_clock::now();
+  const double ns_per_tick = 1e9 / tick_rate().hz;
   while (done_.load() < n_) {
-    timespec ts{0, 10 * 1000 * 1000};
+    long sleep_ns = 10 * 1000 * 1000;
+    if (two_phase_ && !go_.load()) {
+      if (warmed_.load() >= n_) {
+        t_go_ = hw::ticks();
+        go_.store(true, std::memory_order_release);
+        if (duration_ticks_) deadline = t_go_ + duration_ticks_;
+      } else {
+        sleep_ns = 100 * 1000;
+      }
+    }
+    if (deadline && !window_closed) {
+      uint64_t now = hw::ticks();
+      if (now >= deadline) {
+        window_closed = true;
+        sh_.stop.store(true);  // every thread leaves after its current acquisition
+      } else {
+        sleep_ns = std::min<long>(sleep_ns, long(double(deadline - now) * ns_per_tick) + 1000);
+      }
+    }
+    timespec ts{0, sleep_ns};
     nanosleep(&ts, nullptr);
     uint64_t sum = 0;
     for (size_t t = 0; t < N; ++t) sum += slots_[t].progress.load(std::memory_order_relaxed);
@@ -263,67 +470,166 @@ stats::Point Run::go() {
     }
     throw NoProgressError(msg);
   }
-  // The non-atomic counter must equal the number of critical sections entered.
+  // The exact check: the non-atomic counter must equal the number of critical sections
+  // entered (capacity 1: with k holders allowed, increments may legitimately be lost).
   uint64_t entered = 0;
-  for (const auto& r : recs_) entered += r.size();
+  for (size_t t = 0; t < N; ++t) entered += slots_[t].cs_entered;
   uint64_t counted = __atomic_load_n(reinterpret_cast<uint64_t*>(data_.base()), __ATOMIC_SEQ_CST);
-  if (pt_.workload.critical_section.lines_written > 0 && counted != entered)
+  if (capacity_ == 1 && pt_.workload.critical_section.lines_written > 0 && counted != entered)
     throw CorrectnessError("mutual exclusion violated natively: lock " + lock_name_ + ", the critical sections' counter reads " +
-                           std::to_string(counted) + " after " + std::to_string(entered) + " acquisitions (" +
+                           std::to_string(counted) + " after " + std::to_string(entered) + " critical sections (" +
                            std::to_string(entered - counted) + " increments lost, " + std::to_string(n_) + " threads)");
-  return collect(stalled);
+  return collect();
 }
 
-stats::Point Run::collect(bool) {
+// Latency mode: replays every thread's records in time order (one clock, the invariant
+// counter, for every thread) through the rules of sim/workload's harness. Each thread's
+// events stay in their own order (call, return, release call, next call) even when the
+// timer's step makes two of them equal; across threads, on the same tick, an acquire call
+// sorts first (it found the lock still held), then a release call, then an acquire return
+// (a handoff), so every handoff is also a contention.
+//   measured window: from the end of the threads' warm-up (threads x warmup_acquisitions,
+//     counted globally; two-phase runs record only measured acquisitions) to the last
+//     release return;
+//   handoff: an acquire return that is the first after a release call, by a thread that
+//     was already waiting (called acquire before that release call): release call -> return;
+//   contention (lockstat): an acquisition whose call found the lock held or another waiter;
+//   bounce: an acquisition whose previous holder was another thread (threads are pinned,
+//     one per CPU, so another CPU touched the lock data last);
+//   reacquire: the last releaser acquires again while another thread waits.
+void Run::collect_latency(stats::Point& st) {
+  const size_t N = size_t(n_);
+  const uint64_t warm_total =
+      two_phase_ ? 0 : uint64_t(n_) * uint64_t(std::max<int64_t>(0, pt_.workload.warmup_acquisitions));
+  std::vector<size_t> idx(N, 0);
+  std::vector<int> phase(N, 0);  // 0: next is call, 1: ret, 2: relcall
+  std::vector<std::vector<char>> contended(N);
+  for (size_t t = 0; t < N; ++t) contended[t].assign(recs_[t].size(), 0);
+  uint64_t reset = UINT64_MAX, end = 0, total = 0, last_relcall = 0;
+  for (size_t t = 0; t < N; ++t) reset = std::min(reset, start_[t]);
+  if (two_phase_) reset = t_go_;
+  int waiting = 0, holding = 0;
+  long last_releaser = -1, last_holder = -1;
+  bool pending = false;
+  auto& ls = st.lockstat;
+  ls.present = true;
+  auto kind_rank = [](int ph) { return ph == 0 ? 0 : ph == 2 ? 1 : 2; };
+  for (;;) {
+    long best = -1;
+    uint64_t bt = 0;
+    int br = 0;
+    for (size_t t = 0; t < N; ++t) {
+      if (idx[t] >= recs_[t].size()) continue;
+      const Record& r = recs_[t][idx[t]];
+      uint64_t tt = phase[t] == 0 ? r.call : phase[t] == 1 ? r.ret : r.relcall;
+      int rk = kind_rank(phase[t]);
+      if (best < 0 || tt < bt || (tt == bt && rk < br)) { best = long(t); bt = tt; br = rk; }
+    }
+    if (best < 0) break;
+    const size_t t = size_t(best);
+    const Record& r = recs_[t][idx[t]];
+    if (phase[t] == 0) {
+      contended[t][idx[t]] = (waiting + holding) > 0;
+      ++waiting;
+      phase[t] = 1;
+      continue;
+    }
+    if (phase[t] == 2) {
+      --holding;
+      last_relcall = r.relcall;
+      last_releaser = best;
+      pending = true;
+      end = std::max(end, r.rel);
+      phase[t] = 0;
+      ++idx[t];
+      continue;
+    }
+    // Acquire return.
+    --waiting;
+    ++holding;
+    phase[t] = 2;
+    const bool handoff = pending && r.call <= last_relcall;
+    const bool reacquire = last_releaser == best && waiting > 0;
+    const bool bounce = last_holder >= 0 && last_holder != best;
+    pending = false;
+    last_holder = best;
+    ++total;
+    if (total <= warm_total) {
+      if (total == warm_total) reset = r.ret;
+      continue;
+    }
+    const uint64_t wait = clock_.to_cycles(r.ret - r.call), hold = clock_.to_cycles(r.relcall - r.ret);
+    if (handoff) st.handoff.add(clock_.to_cycles(r.ret - last_relcall));
+    st.wait.add(wait);
+    st.hold.add(hold);
+    st.release.add(clock_.to_cycles(r.rel - r.relcall));
+    if (reacquire) ++st.reacquires;
+    auto& pc = st.per_core[t];
+    ++pc.acquisitions;
+    ++st.acquisitions;
+    pc.micro_ops += r.ops;
+    pc.cycles_acquiring += wait;
+    pc.cycles_in_cs += hold;
+    ++ls.acquisitions;
+    if (bounce) ++ls.acq_bounces;
+    if (hold) {
+      ls.holdtime_min = ls.holdtime_min ? std::min(ls.holdtime_min, hold) : hold;
+      ls.holdtime_max = std::max(ls.holdtime_max, hold);
+    }
+    ls.holdtime_total += hold;
+    if (contended[t][idx[t]]) {
+      ++ls.contentions;
+      if (bounce) ++ls.con_bounces;
+      if (wait) {
+        ls.waittime_min = ls.waittime_min ? std::min(ls.waittime_min, wait) : wait;
+        ls.waittime_max = std::max(ls.waittime_max, wait);
+      }
+      ls.waittime_total += wait;
+    }
+  }
+  st.cycles = end > reset ? clock_.to_cycles(end - reset) : 0;
+  st.extra["native.ticks"] = double(end > reset ? end - reset : 0);
+}
+
+stats::Point Run::collect() {
   stats::Point st;
   const size_t N = size_t(n_);
   st.per_core.resize(N);
-  // Replays the run's acquire-returns and release-completions in time order (one clock, the
-  // invariant counter, for every thread) through the rules of sim/workload/harness.cpp:
-  // the measured window starts when the threads' warm-up acquisitions (threads x
-  // warmup_acquisitions, counted globally) are done and ends at the last release; a handoff
-  // is an acquire-return that is the first after a release completion, by a thread that was
-  // already waiting (called acquire before that release completed).
-  struct Ev { uint64_t t; bool rel; uint32_t tid; uint32_t idx; };
-  std::vector<Ev> ev;
-  for (size_t t = 0; t < N; ++t)
-    for (size_t i = 0; i < recs_[t].size(); ++i) {
-      ev.push_back({recs_[t][i].ret, false, uint32_t(t), uint32_t(i)});
-      ev.push_back({recs_[t][i].rel, true, uint32_t(t), uint32_t(i)});
+  const bool throughput = opt_.measure == Measure::Throughput;
+  if (!throughput) {
+    collect_latency(st);
+    if (two_phase_)  // the interpreter's counters cover every measured acquisition
+      for (size_t t = 0; t < N; ++t) st.per_core[t].micro_ops = slots_[t].micro_ops;
+  } else {
+    // Exact counts over the window; distributions from the sampled acquisitions.
+    uint64_t end = t_go_;
+    for (size_t t = 0; t < N; ++t) {
+      st.per_core[t].acquisitions = slots_[t].acquisitions;
+      st.per_core[t].micro_ops = slots_[t].micro_ops;
+      st.acquisitions += slots_[t].acquisitions;
+      end = std::max(end, slots_[t].end);
+      for (const Record& r : recs_[t]) {
+        st.wait.add(clock_.to_cycles(r.ret - r.call));
+        st.hold.add(clock_.to_cycles(r.relcall - r.ret));
+        st.release.add(clock_.to_cycles(r.rel - r.relcall));
+      }
     }
-  std::sort(ev.begin(), ev.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.rel < b.rel; });
-  const uint64_t warm_total = uint64_t(n_) * uint64_t(std::max<int64_t>(0, pt_.workload.warmup_acquisitions));
-  uint64_t reset = UINT64_MAX, end = 0, total = 0, last_release = 0;
-  for (size_t t = 0; t < N; ++t) reset = std::min(reset, start_[t]);
-  bool pending = false;
-  for (const auto& e : ev) {
-    const Record& r = recs_[e.tid][e.idx];
-    if (e.rel) {
-      last_release = e.t;
-      pending = true;
-      end = std::max(end, e.t);
-      continue;
-    }
-    bool handoff = pending && r.call <= last_release;
-    pending = false;
-    ++total;
-    if (total > warm_total) {
-      if (handoff) st.handoff.add(clock_.to_cycles(r.ret - last_release));
-      auto& pc = st.per_core[e.tid];
-      ++pc.acquisitions;
-      ++st.acquisitions;
-      pc.micro_ops += r.ops;
-      pc.cycles_acquiring += clock_.to_cycles(r.ret - r.call);
-      pc.cycles_in_cs += clock_.to_cycles(r.rel - r.ret);
-    } else if (total == warm_total) {
-      reset = e.t;
-    }
+    st.cycles = clock_.to_cycles(end - t_go_);
+    st.extra["native.ticks"] = double(end - t_go_);
+    st.extra["native.sample_every"] = sampling_.every;
+    st.extra["native.samples"] = double(st.wait.count());
+    st.extra["native.sample_record_ns"] = sampling_.record_ns;
+    st.extra["native.uncontended_pair_ns"] = sampling_.pair_ns;
+    st.extra["native.check_ns"] = sampling_.check_ns;
+    st.extra["native.harness_overhead"] = sampling_.overhead();
   }
-  const uint64_t start = reset;
-  st.cycles = end > start ? clock_.to_cycles(end - start) : 0;
-
-  double seconds = double(end > start ? end - start : 0) / tick_rate().hz;
+  st.extra["native.measure_latency"] = throughput ? 0 : 1;
+  const double ticks = st.extra["native.ticks"];
+  const double seconds = ticks / tick_rate().hz;
   st.extra["native.acq_per_second"] = seconds > 0 ? double(st.acquisitions) / seconds : 0.0;
+  st.extra["native.tick_hz"] = tick_rate().hz;
+  st.extra["native.cycles_per_tick"] = clock_.cycles_per_tick();
+  st.extra["native.clock_ghz"] = clock_.clock_ghz();
   st.extra["native.handwritten"] = hand_ ? 1 : 0;
   st.extra["native.oversubscribed"] = sh_.yield_on_pause ? 1 : 0;
   uint64_t fallbacks = 0;
@@ -343,6 +649,15 @@ stats::Point Run::collect(bool) {
 }
 
 }  // namespace
+
+int sample_every_for(double record_ns, double pair_ns, double check_ns) {
+  if (!(pair_ns > 0) || !(record_ns > 0)) return 1;
+  // The 5% budget less what the every-acquisition check already costs; never below 2.5%
+  // (a check dearer than that is reported, not hidden by sampling less).
+  const double budget = std::max(0.05 * pair_ns - std::max(0.0, check_ns), 0.025 * pair_ns);
+  double k = std::ceil(record_ns / budget);
+  return int(std::clamp(k, 1.0, 4096.0));
+}
 
 stats::Point run_native_program(const isa::Program& prog, const config::Point& point, const NativeOptions& opt) {
   if (prog.entry_acquire < 0 || prog.entry_release < 0)

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <utility>
 
 #include "platform.hpp"
 
@@ -10,7 +12,7 @@ namespace lockstep::native {
 
 namespace {
 
-constexpr size_t kLine = 128;  // same padding as the interpreter's arena alignment
+constexpr size_t kLine = kHandLine;  // same padding as the interpreter's arena alignment
 
 struct alignas(kLine) PaddedWord {
   std::atomic<uint64_t> v{0};
@@ -29,6 +31,7 @@ class Ttas final : public HandLock {
     }
   }
   void release(int) override { word_.v.store(0, std::memory_order_release); }
+  std::vector<std::pair<std::string, const void*>> layout() const override { return {{"word", &word_}}; }
 
  private:
   PaddedWord word_;
@@ -48,12 +51,18 @@ class Ticket final : public HandLock {
   void release(int) override {
     owner_.v.store(owner_.v.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
+  std::vector<std::pair<std::string, const void*>> layout() const override {
+    return {{"next", &next_}, {"owner", &owner_}};
+  }
 
  private:
   PaddedWord next_, owner_;
 };
 
-// MCS queue lock: one node per thread, each on its own line.
+// MCS queue lock (Mellor-Crummey and Scott 1991): the tail alone on its line, one node per
+// thread on a line of its own. The node array's pointer and the thread count are read on
+// every call, so they sit on a line of their own too: beside the tail they made every
+// release miss on the line the next acquirer had just exchanged.
 class Mcs final : public HandLock {
  public:
   explicit Mcs(int n) : n_(n) {
@@ -69,7 +78,7 @@ class Mcs final : public HandLock {
     Node* me = &nodes_[tid];
     me->next.store(nullptr, std::memory_order_relaxed);
     me->locked.store(1, std::memory_order_relaxed);
-    Node* prev = tail_.exchange(me, std::memory_order_acq_rel);
+    Node* prev = tail_.v.exchange(me, std::memory_order_acq_rel);
     if (!prev) return true;
     prev->next.store(me, std::memory_order_release);
     while (me->locked.load(std::memory_order_acquire) != 0) {
@@ -84,10 +93,15 @@ class Mcs final : public HandLock {
     Node* succ = me->next.load(std::memory_order_acquire);
     if (!succ) {
       Node* expected = me;
-      if (tail_.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) return;
+      if (tail_.v.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) return;
       while (!(succ = me->next.load(std::memory_order_acquire))) hw::cpu_relax();
     }
     succ->locked.store(0, std::memory_order_release);
+  }
+  std::vector<std::pair<std::string, const void*>> layout() const override {
+    std::vector<std::pair<std::string, const void*>> out = {{"tail", &tail_.v}, {"nodes pointer", &nodes_}};
+    for (int i = 0; i < n_; ++i) out.push_back({"node[" + std::to_string(i) + "]", &nodes_[i]});
+    return out;
   }
 
  private:
@@ -95,8 +109,11 @@ class Mcs final : public HandLock {
     std::atomic<Node*> next{nullptr};
     std::atomic<uint64_t> locked{0};
   };
-  alignas(kLine) std::atomic<Node*> tail_{nullptr};
-  Node* nodes_ = nullptr;
+  struct alignas(kLine) Tail {
+    std::atomic<Node*> v{nullptr};
+  };
+  Tail tail_;                        // one line, written by every acquirer
+  alignas(kLine) Node* nodes_ = nullptr;   // read-only after construction: its own line
   int n_;
 };
 

@@ -17,7 +17,14 @@ class HandLock {
   // Returns false when `stop` was seen while waiting (the run is being abandoned).
   virtual bool acquire(int tid, const std::atomic<bool>& stop) = 0;
   virtual void release(int tid) = 0;
+  // Where each piece of the lock's data lives, for the layout check: ("tail", address),
+  // ("node[0]", address), ...; every entry must start its own cache line.
+  virtual std::vector<std::pair<std::string, const void*>> layout() const = 0;
 };
+
+// The padding the hand-written locks use: each lock word and each per-thread node on a
+// line of its own (128 bytes: the adjacent-line prefetcher pairs 64-byte lines).
+inline constexpr size_t kHandLine = 128;
 
 std::vector<std::string> handwritten_locks();   // "mcs", "ticket", "ttas"
 // nullptr when there is no hand-written version of `name`.
