@@ -433,7 +433,7 @@ TEST_CASE("the schema covers config.hpp and docs/config.md shows it") {
                         "machine.interconnect.edges[].bandwidth_bytes", "machine.directory.home",
                         "workload.critical_section.lines_read", "workload.outside.mean", "run.check_invariants"})
     CHECK_MESSAGE(std::find(keys.begin(), keys.end(), k) != keys.end(), k);
-  CHECK(keys.size() == 60);
+  CHECK(keys.size() == 61);
   // Every field of a default point appears in the resolved JSON (so in the schema).
   nlohmann::json j = *load_experiment_text("", "t.yaml").points[0].resolved;
   CHECK(j["machine"].size() == 9);
@@ -443,7 +443,7 @@ TEST_CASE("the schema covers config.hpp and docs/config.md shows it") {
   CHECK(j["machine"]["directory"].size() == 2);
   CHECK(j["workload"].size() == 8);
   CHECK(j["workload"]["outside"].size() == 5);
-  CHECK(j["run"].size() == 3);
+  CHECK(j["run"].size() == 4);
 
   std::string md = schema_markdown();
   CHECK(md.find("| `machine.cores` | int | 16 | 1..1024 | ") != std::string::npos);

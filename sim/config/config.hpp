@@ -103,6 +103,7 @@ struct RunCfg {
   int64_t max_cycles = 1000000000;
   bool fast_forward = true;
   bool check_invariants = false;
+  int64_t livelock_micro_ops = 1 << 24;  // micro-ops machine-wide with no acquire/release: exit 4 (0 = off)
 };
 
 // One fully resolved experiment point.

@@ -127,6 +127,9 @@ std::vector<Key> build_table() {
       {"run.max_cycles", T::Int, AT(run.max_cycles), 1, kMaxI64, {}, "stop with exit 4 when the workload is not done by then", ""},
       {"run.fast_forward", T::Bool, AT(run.fast_forward), 0, 0, {}, "skip spin iterations that hit in L1 (results are identical)", ""},
       {"run.check_invariants", T::Bool, AT(run.check_invariants), 0, 0, {}, "check coherence invariants after every transaction", ""},
+      {"run.livelock_micro_ops", T::Int, AT(run.livelock_micro_ops), 0, kMaxI64, {},
+       "stop with exit 4 (livelock) after this many micro-ops machine-wide without an acquire returning or a "
+       "release being called; 0 = never", ""},
   };
 }
 

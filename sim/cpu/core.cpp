@@ -96,6 +96,7 @@ void Core::step() {
     }
     ++t_->ctr.micro_ops;
     ++spin_uops_;
+    harness_.micro_op(*this);
     switch (in.op) {
       case Op::Li: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++t_->pc; break;
       case Op::Mov: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++t_->pc; break;
@@ -122,6 +123,8 @@ void Core::step() {
         break;
       }
       case Op::Call:
+        if (t_->stack.size() == kMaxCallDepth)
+          fault(in, "call stack deeper than " + std::to_string(kMaxCallDepth) + " (a recursion without a base case?)");
         t_->stack.push_back(t_->pc + 1);
         t_->pc = in.target;
         local += Cycle(cc.alu_cycles);
@@ -170,7 +173,13 @@ void Core::step() {
         break;
       }
       case Op::Pause: local += Cycle(cc.pause_cycles); ++t_->pc; break;
-      case Op::Work: local += operand(in.a); ++t_->pc; break;
+      case Op::Work: {
+        const uint64_t n = operand(in.a);
+        if (int64_t(n) < 0) fault(in, "work: negative cycle count " + std::to_string(int64_t(n)));
+        local += n;
+        ++t_->pc;
+        break;
+      }
       case Op::Rand: {
         uint64_t lo = operand(in.a), hi = operand(in.b);
         r[in.rd] = hi >= lo ? lo + t_->rng.below(hi - lo + 1) : lo;

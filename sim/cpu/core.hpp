@@ -77,6 +77,7 @@ class Core : public Component, public coherence::MemClient {
 
  private:
   enum Kind { kStep, kWake, kDrain };
+  static constexpr size_t kMaxCallDepth = 64;  // as the native harness
   // Who owns the L1 port's one outstanding miss (the L1 serves one access at a time).
   enum class PortUser : uint8_t { None, Core, Drain, Prefetch };
   struct SbEntry {   // a retired store waiting to be performed (TSO store buffer)

@@ -54,6 +54,7 @@ Harness::Harness(Engine& e, const config::Point& p, const isa::Program& lock, co
                  uint64_t arena_base, observe::Stream& stream)
     : engine_(e), p_(p), lock_(lock), stream_(stream) {
   warm_total_ = int64_t(p.workload.threads) * p.workload.warmup_acquisitions;
+  livelock_limit_ = uint64_t(p.run.livelock_micro_ops);
   threads_.resize(size_t(p.workload.threads));
   for (int i = 0; i < p.workload.threads; ++i) {
     cpu::Thread& t = threads_[size_t(i)];
@@ -124,6 +125,7 @@ Cycle Harness::returned(cpu::Core& core, cpu::Thread& t, Cycle now) {
 }
 
 void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
+  since_progress_ = 0;
   holders_.push_back(t.id);
   if (int(holders_.size()) > lock_.capacity) {
     std::ostringstream m;
@@ -171,10 +173,17 @@ void Harness::handle(int, uint64_t) {
 }
 
 void Harness::release_called(cpu::Thread& t, int core, Cycle now) {
+  since_progress_ = 0;
   if (!(windowed() && closed_)) t.ctr.cycles_in_cs += now - std::max(t.acquired_at, reset_cycle_);
   for (size_t i = 0; i < holders_.size(); ++i)
     if (holders_[i] == t.id) { holders_.erase(holders_.begin() + long(i)); break; }
   emit(observe::Ev::ReleaseCall, now, core, t);
+}
+
+void Harness::report_livelock(const cpu::Core& core) {
+  report_stuck(engine_.now(), "livelock: " + std::to_string(livelock_limit_) +
+                                  " micro-ops machine-wide without an acquire returning or a release being called; core " +
+                                  std::to_string(core.id()) + " was running (run.livelock_micro_ops raises the limit)");
 }
 
 void Harness::sev(int from) {

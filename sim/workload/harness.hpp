@@ -52,6 +52,11 @@ class Harness : public Component {
   // The outside work of `t` is done at `at`: it calls acquire (or stops: window closed).
   void begin_acquire(cpu::Thread& t, int core, Cycle at);
   void sev(int from);
+  // One micro-op executed on `core`: a machine that runs run.livelock_micro_ops of them with
+  // no acquire returning and no release called is livelocked (or spins on a lock forever).
+  void micro_op(const cpu::Core& core) {
+    if (++since_progress_ == livelock_limit_) report_livelock(core);
+  }
   // With fast-forward off: every live core spins on a fixed point and nothing is in flight.
   void check_stuck(Cycle now);
   [[noreturn]] void report_stuck(Cycle now, const std::string& why);
@@ -69,6 +74,7 @@ class Harness : public Component {
   void release_called(cpu::Thread& t, int core, Cycle now);
   void finish(cpu::Thread& t, Cycle now);
   void open_window(int core, Cycle now);
+  [[noreturn]] void report_livelock(const cpu::Core& core);
   void emit(observe::Ev kind, Cycle at, int core, const cpu::Thread& t, int line = 0) const {
     if (stream_.active()) stream_.emit(observe::Event{kind, at, core, t.id, line, 0});
   }
@@ -90,6 +96,8 @@ class Harness : public Component {
   Cycle window_end_ = 0;       // time-window mode: the close (0 = not yet open)
   bool closed_ = false;
   int done_ = 0;
+  uint64_t since_progress_ = 0;
+  uint64_t livelock_limit_ = 0;  // 0: never reached (the counter starts at 1)
 };
 
 }  // namespace lockstep::workload
