@@ -1,8 +1,10 @@
 #include "bus/snoop_bus.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 
+#include "cache/llc.hpp"
 #include "coherence/snoop_l1.hpp"
 #include "common/error.hpp"
 
@@ -22,6 +24,22 @@ void SnoopBus::request(int cache, uint64_t line) {
     arb_scheduled_ = true;
     engine_.schedule(engine_.now(), kArbiter, 0, this, kArbitrate);
   }
+}
+
+void SnoopBus::set_llc(cache::Llc* llc) {
+  llc_ = llc;
+  if (llc_) llc_->on_evict([this](uint64_t line) { back_invalidate(line); });
+}
+
+// An inclusive LLC evicted `line`: every L1 copy goes, through the table's Other-GetM cell
+// (what the cache does when a copy must go); dirty data is written back on the way out.
+void SnoopBus::back_invalidate(uint64_t line) {
+  auto it = holders_.find(line);
+  if (it == holders_.end()) return;
+  std::vector<int> victims;
+  for (size_t w = 0; w < it->second.size(); ++w)
+    for (uint64_t bits = it->second[w]; bits; bits &= bits - 1) victims.push_back(int(w * 64) + __builtin_ctzll(bits));
+  for (int c : victims) ctr_.llc_back_invalidations += uint64_t(l1s_[size_t(c)]->back_invalidate(line));
 }
 
 void SnoopBus::presence(int cache, uint64_t line, bool present) {
@@ -66,6 +84,7 @@ void SnoopBus::arbitrate() {
   txn_.supplier = -1;
   txn_.invalidated = 0;
   txn_.shared = false;
+  txn_.wrote_back = false;
   l1s_[size_t(r)]->grant(txn_);
 
   // Every other cache that holds the line snoops the request, in core order, within this
@@ -85,6 +104,11 @@ void SnoopBus::arbitrate() {
 
   const auto& ic = m_.interconnect;
   Cycle dur = Cycle(ic.request_cycles);
+  // Snooped caches answer after snoop_cycles; copies removed by a write are acknowledged
+  // after inv_ack_cycles more (both 0 by default: the bus of the Primer's §7.2).
+  Cycle answer = 0;
+  if (txn_.supplier >= 0 || txn_.invalidated > 0) answer = Cycle(ic.snoop_cycles);
+  if (txn_.invalidated > 0 && txn_.type != BusTxn::GetS) answer += Cycle(ic.inv_ack_cycles);
   ++ctr_.bus_transactions;
   switch (txn_.type) {
     case BusTxn::GetS: ++ctr_.gets; break;
@@ -94,14 +118,31 @@ void SnoopBus::arbitrate() {
   }
   if (txn_.type != BusTxn::Upgrade) {
     dur += Cycle(ic.data_cycles);
-    if (txn_.supplier >= 0) {
+    if (llc_) {
+      // Every data request goes through the line's LLC bank (it holds the tags of every
+      // cached line); the LLC supplies the data when no cache does, from memory on a miss.
+      Cycle t0 = engine_.now() + Cycle(ic.request_cycles);
+      Cycle ready = llc_->access(line, t0, txn_.supplier < 0);
+      if (txn_.supplier >= 0) {
+        ++ctr_.cache_to_cache;
+        dur += std::max(ready - t0, answer);
+      } else {
+        l1s_[size_t(r)]->memory().read(line, txn_.data.data());
+        dur += std::max(ready - t0, answer);
+      }
+      // A dirty line the snoop wrote back crosses the bus once more, into the LLC.
+      if (txn_.wrote_back) dur += Cycle(ic.data_cycles);
+    } else if (txn_.supplier >= 0) {
       ++ctr_.cache_to_cache;
+      dur += answer;
     } else {
       ++ctr_.memory_reads;
       // Memory is read after the snoop, so a writeback made by the snoop is seen.
       l1s_[size_t(r)]->memory().read(line, txn_.data.data());
-      dur += Cycle(m_.memory.latency_cycles);
+      dur += std::max(Cycle(m_.memory.latency_cycles), answer);
     }
+  } else {
+    dur += answer;
   }
   // A PutM owed from the eviction that made room for this line rides the same tenure.
   int putm = l1s_[size_t(r)]->owed_putm();

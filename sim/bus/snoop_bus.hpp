@@ -13,6 +13,8 @@
 #include "engine/engine.hpp"
 #include "stats/stats.hpp"
 
+namespace lockstep::cache { class Llc; }
+
 namespace lockstep::coherence {
 class SnoopL1;
 
@@ -25,6 +27,7 @@ struct BusTxn {
   std::vector<uint8_t> data;  // the line's data on the bus
   int invalidated = 0;
   bool shared = false;        // another cache kept a readable copy (the bus's "shared" wire)
+  bool wrote_back = false;    // a snooped cache wrote dirty data back (LLC: one more data phase)
 };
 
 class SnoopBus : public Component {
@@ -40,6 +43,9 @@ class SnoopBus : public Component {
   bool idle() const { return !busy_ && waiting_ == 0; }
   void set_trace(std::ostream* t) { trace_ = t; }
   void set_check(bool on) { check_ = on; }
+  // The shared LLC (machine.llc): it supplies what no cache owns; its evictions come back
+  // here as back-invalidations of the L1 copies (inclusive).
+  void set_llc(cache::Llc* llc);
 
  private:
   enum Kind { kArbitrate, kComplete };
@@ -47,6 +53,7 @@ class SnoopBus : public Component {
   void complete();
   int pick();
   void check_line(uint64_t line);
+  void back_invalidate(uint64_t line);
 
   Engine& engine_;
   const config::MachineCfg& m_;
@@ -63,6 +70,7 @@ class SnoopBus : public Component {
   bool fifo_mode_ = false;
   bool check_ = false;
   BusTxn txn_;
+  cache::Llc* llc_ = nullptr;
   std::ostream* trace_ = nullptr;
 };
 
