@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "config/loader.hpp"
 #include "run/probe.hpp"
+#include "run/simulate.hpp"
 #include "sim_helpers.hpp"
 
 using testing::Directed;
@@ -211,4 +212,28 @@ TEST_CASE("the david13-opteron preset: loads and stores on M/E within 10% of Tab
   CHECK(lockstep::sim::probe_latency(m, ProbeOp::Load, "I").cycles == 136);
   CHECK(lockstep::sim::probe_latency(m, ProbeOp::Store, "M").cycles == 83);
   CHECK(lockstep::sim::probe_latency(m, ProbeOp::Store, "E").cycles == 83);
+}
+
+TEST_CASE("default preset with its LLC (quickstart): MCS within 20% of CLH from 4 to 32 cores, memory idle") {
+  const std::string qs = std::string(LOCKSTEP_SOURCE_DIR) + "/configs/quickstart.yaml";
+  for (int cores : {4, 8, 16, 32}) {
+    double thr[2] = {};
+    for (int k = 0; k < 2; ++k) {
+      lockstep::config::LoadOptions o;
+      o.sets = {"sweep={}", "machine.cores=" + std::to_string(cores), std::string("workload.lock=") + (k ? "clh" : "mcs")};
+      auto exp = lockstep::config::load_experiment(qs, o);
+      REQUIRE(exp.points.size() == 1);
+      REQUIRE(exp.points[0].machine.llc.enabled);
+      auto s = lockstep::sim::simulate(exp.points[0]);
+      CAPTURE(cores);
+      CAPTURE(k);
+      thr[k] = double(s.acquisitions) * 1000.0 / double(s.cycles);
+      // Steady state: the lock's lines and the critical section's line live in the L1s and
+      // the LLC; memory is not read again after warm-up.
+      CHECK(double(s.coherence.memory_reads) / double(s.acquisitions) < 0.1);
+    }
+    CAPTURE(cores);
+    CHECK(thr[0] >= 0.8 * thr[1]);
+    CHECK(thr[0] <= 1.2 * thr[1]);
+  }
 }
