@@ -11,7 +11,7 @@
 namespace lockstep::coherence {
 
 SnoopBus::SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr)
-    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), fifo_mode_(m.interconnect.arbitration == "fifo"),
+    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), waiting_bits_(size_t((m.cores + 63) / 64), 0), fifo_mode_(m.interconnect.arbitration == "fifo"),
       split_(m.interconnect.mode == "split") {
   txn_.data.resize(size_t(m.l1.line_bytes));
 }
@@ -19,6 +19,7 @@ SnoopBus::SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr
 void SnoopBus::request(int cache, uint64_t line) {
   if (pending_[size_t(cache)] >= 0) throw CorrectnessError("core " + std::to_string(cache) + " asked for the bus twice");
   pending_[size_t(cache)] = int64_t(line);
+  waiting_bits_[size_t(cache / 64)] |= uint64_t(1) << (cache % 64);
   ++waiting_;
   if (fifo_mode_) fifo_.push_back(cache);
   if (!busy_ && !arb_scheduled_) {
@@ -74,10 +75,20 @@ int SnoopBus::pick() {
     }
     return -1;
   }
+  // Round robin: the first waiting cache after the last one granted, found word by word in
+  // a bitset of waiting caches (O(cores / 64) instead of a scan of every cache).
   int n = int(pending_.size());
-  for (int i = 1; i <= n; ++i) {
-    int c = (last_ + i) % n;
-    if (pending_[size_t(c)] >= 0 && !blocked(uint64_t(pending_[size_t(c)]))) return c;
+  int words = int(waiting_bits_.size());
+  int start = (last_ + 1) % n;
+  for (int pass = 0; pass <= words; ++pass) {
+    int w = (start / 64 + pass) % words;
+    uint64_t bits = waiting_bits_[size_t(w)];
+    if (pass == 0) bits &= ~uint64_t(0) << (start % 64);                      // from `start` on
+    else if (pass == words) bits &= (start % 64) ? ~(~uint64_t(0) << (start % 64)) : 0;  // wrapped: below `start`
+    for (; bits; bits &= bits - 1) {
+      int c = w * 64 + __builtin_ctzll(bits);
+      if (!blocked(uint64_t(pending_[size_t(c)]))) return c;
+    }
   }
   return -1;
 }
@@ -129,6 +140,7 @@ void SnoopBus::arbitrate() {
   last_ = r;
   uint64_t line = uint64_t(pending_[size_t(r)]);
   pending_[size_t(r)] = -1;
+  waiting_bits_[size_t(r / 64)] &= ~(uint64_t(1) << (r % 64));
   --waiting_;
 
   order(r, line, txn_);
@@ -220,6 +232,7 @@ void SnoopBus::split_arbitrate() {
   last_ = r;
   uint64_t line = uint64_t(pending_[size_t(r)]);
   pending_[size_t(r)] = -1;
+  waiting_bits_[size_t(r / 64)] &= ~(uint64_t(1) << (r % 64));
   --waiting_;
 
   uint32_t slot;

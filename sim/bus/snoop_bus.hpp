@@ -72,6 +72,7 @@ class SnoopBus : public Component {
   std::unordered_map<uint64_t, std::vector<uint64_t>> holders_;  // line -> bitset of caches
   std::vector<int> snoopers_;
   std::vector<int64_t> pending_;   // per cache: line waiting for the bus, -1 = none
+  std::vector<uint64_t> waiting_bits_;  // bitset: caches with a line in pending_
   std::deque<int> fifo_;
   int waiting_ = 0;
   int last_ = -1;                  // round robin: last cache granted
