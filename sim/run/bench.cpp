@@ -19,7 +19,7 @@ std::vector<BenchCase> bench_cases(bool quick) {
   // Scale (issue 11): host time per coherence transaction from 16 to 4,096 cores.
   v.push_back({"mcs-16-bus", "mcs", 16, 40960 / k, "MESI", "snoop", "bus", 0, 0, false});
   v.push_back({"mcs-4096-bus", "mcs", 4096, 40960 / k, "MESI", "snoop", "bus", 0, 0, false});
-  v.push_back({"ticket-1024-bus", "ticket", 1024, 10240 / k, "MESI", "snoop", "bus", 0, 0, false});
+  v.push_back({"ticket-1024-bus", "ticket", 1024, 2048 / k, "MESI", "snoop", "bus", 0, 0, false});
   return v;
 }
 
