@@ -237,3 +237,28 @@ TEST_CASE("default preset with its LLC (quickstart): MCS within 20% of CLH from 
     CHECK(thr[0] <= 1.2 * thr[1]);
   }
 }
+
+TEST_CASE("LLC + split bus: fast-forward on and off give the same results") {
+  const std::string qs = std::string(LOCKSTEP_SOURCE_DIR) + "/configs/quickstart.yaml";
+  for (const char* lock : {"ticket", "mcs", "qspinlock"}) {
+    lockstep::stats::Point r[2];
+    for (int ff = 0; ff < 2; ++ff) {
+      lockstep::config::LoadOptions o;
+      o.sets = {"sweep={}", "machine.cores=8", std::string("workload.lock=") + lock,
+                std::string("run.fast_forward=") + (ff ? "true" : "false")};
+      auto exp = lockstep::config::load_experiment(qs, o);
+      REQUIRE(exp.points[0].machine.interconnect.mode == "split");
+      r[ff] = lockstep::sim::simulate(exp.points[0]);
+    }
+    CAPTURE(lock);
+    CHECK(r[0].cycles == r[1].cycles);
+    CHECK(r[0].acquisitions == r[1].acquisitions);
+    CHECK(r[0].coherence.bus_transactions == r[1].coherence.bus_transactions);
+    CHECK(r[0].coherence.invalidations == r[1].coherence.invalidations);
+    CHECK(r[0].coherence.llc_hits == r[1].coherence.llc_hits);
+    CHECK(r[0].coherence.llc_misses == r[1].coherence.llc_misses);
+    CHECK(r[0].coherence.cache_to_cache == r[1].coherence.cache_to_cache);
+    CHECK(r[0].handoff.mean() == r[1].handoff.mean());
+    CHECK(r[0].coherence.llc_hits > 0);
+  }
+}
