@@ -22,7 +22,7 @@ namespace lockstep::app {
 namespace {
 const char* kUsage =
     "usage: lockstep check protocol NAME [--coherence snoop|directory] [--topology T] [--cores N] [--seeds N] "
-    "[--ops N]\n  NAME: MSI, MESI, MOESI, MESIF (any case) or a path to a .table file";
+    "[--ops N] [--mode atomic|split] [--llc]\n  NAME: MSI, MESI, MOESI, MESIF (any case) or a path to a .table file";
 }
 
 int cmd_check(int argc, char** argv) {
@@ -37,6 +37,8 @@ int cmd_check(int argc, char** argv) {
       ("ops", po::value<int64_t>()->default_value(t.ops), "memory operations per seed, all cores together")
       ("seed", po::value<uint64_t>()->default_value(t.first_seed), "first seed")
       ("hot-lines", po::value<int>()->default_value(t.hot_lines), "lines shared word by word by every core")
+      ("mode", po::value<std::string>()->default_value(t.mode), "snooping bus: atomic | split (interconnect.mode)")
+      ("llc", "add a tiny inclusive shared LLC (back-invalidations all the time)")
       ("no-minimise", "report the first failing case as found, without shrinking it");
   Parsed parsed = parse_args(argc, argv, opts, "check", kUsage);
   if (parsed.help) return kExitOk;
@@ -60,6 +62,10 @@ int cmd_check(int argc, char** argv) {
   t.first_seed = vm["seed"].as<uint64_t>();
   t.hot_lines = vm["hot-lines"].as<int>();
   t.minimise = !vm.count("no-minimise");
+  t.mode = vm["mode"].as<std::string>();
+  t.llc = vm.count("llc") != 0;
+  if (t.mode != "atomic" && t.mode != "split")
+    throw InputError("check protocol: --mode '" + t.mode + "' is not atomic or split");
   if (t.coherence != "snoop" && t.coherence != "directory") {
     std::string near = nearest(t.coherence, {"snoop", "directory"});
     throw InputError("check protocol: --coherence '" + t.coherence + "' is not snoop or directory" +

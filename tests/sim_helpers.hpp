@@ -2,6 +2,7 @@
 // small hand-written program (capacity = ncpu, so threads never wait on each other unless
 // the program makes them).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,9 +36,11 @@ struct Directed {
   lockstep::isa::Program prog;
   std::unique_ptr<lockstep::sim::Machine> m;
   lockstep::stats::Point s;
-  Directed(int cores, const std::string& src, const std::string& protocol = "MESI") {
+  Directed(int cores, const std::string& src, const std::string& protocol = "MESI",
+           const std::function<void(lockstep::config::Point&)>& tweak = {}) {
     p = point(cores, "directed", 1, 0);
     p.machine.protocol = protocol;
+    if (tweak) tweak(p);
     p.workload.critical_section = {0, 0, 0};
     p.workload.outside = {};
     p.workload.outside.cycles = 0;

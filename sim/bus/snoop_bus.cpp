@@ -1,27 +1,53 @@
 #include "bus/snoop_bus.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 
+#include "cache/llc.hpp"
 #include "coherence/snoop_l1.hpp"
 #include "common/error.hpp"
 
 namespace lockstep::coherence {
 
 SnoopBus::SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr)
-    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), fifo_mode_(m.interconnect.arbitration == "fifo") {
+    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), waiting_bits_(size_t((m.cores + 63) / 64), 0), fifo_mode_(m.interconnect.arbitration == "fifo"),
+      split_(m.interconnect.mode == "split") {
   txn_.data.resize(size_t(m.l1.line_bytes));
 }
 
 void SnoopBus::request(int cache, uint64_t line) {
   if (pending_[size_t(cache)] >= 0) throw CorrectnessError("core " + std::to_string(cache) + " asked for the bus twice");
   pending_[size_t(cache)] = int64_t(line);
+  waiting_bits_[size_t(cache / 64)] |= uint64_t(1) << (cache % 64);
   ++waiting_;
   if (fifo_mode_) fifo_.push_back(cache);
   if (!busy_ && !arb_scheduled_) {
     arb_scheduled_ = true;
     engine_.schedule(engine_.now(), kArbiter, 0, this, kArbitrate);
   }
+}
+
+void SnoopBus::set_llc(cache::Llc* llc) {
+  llc_ = llc;
+  if (llc_) llc_->on_evict([this](uint64_t line) { back_invalidate(line); });
+}
+
+// An inclusive LLC evicted `line`: every L1 copy goes, through the table's Other-GetM cell
+// (what the cache does when a copy must go); dirty data is written back on the way out.
+void SnoopBus::back_invalidate(uint64_t line) {
+  // Split bus: a line with a transaction in flight is evicted once its response is in (the
+  // LLC holds the victim in its eviction buffer), so no back-invalidation races a response.
+  if (split_ && outstanding_lines_.count(line)) {
+    deferred_evictions_.insert(line);
+    return;
+  }
+  auto it = holders_.find(line);
+  if (it == holders_.end()) return;
+  std::vector<int> victims;
+  for (size_t w = 0; w < it->second.size(); ++w)
+    for (uint64_t bits = it->second[w]; bits; bits &= bits - 1) victims.push_back(int(w * 64) + __builtin_ctzll(bits));
+  for (int c : victims) ctr_.llc_back_invalidations += uint64_t(l1s_[size_t(c)]->back_invalidate(line));
 }
 
 void SnoopBus::presence(int cache, uint64_t line, bool present) {
@@ -32,41 +58,52 @@ void SnoopBus::presence(int cache, uint64_t line, bool present) {
   else bits[size_t(cache / 64)] &= ~m;
 }
 
-void SnoopBus::handle(int kind, uint64_t) {
+void SnoopBus::handle(int kind, uint64_t arg) {
   if (kind == kArbitrate) arbitrate();
-  else complete();
+  else if (kind == kComplete) complete();
+  else if (kind == kTenureEnd) tenure_end();
+  else respond_done(uint32_t(arg));
 }
 
 int SnoopBus::pick() {
   if (fifo_mode_) {
-    int c = fifo_.front();
-    fifo_.pop_front();
-    return c;
+    for (auto it = fifo_.begin(); it != fifo_.end(); ++it) {
+      int c = *it;
+      if (blocked(uint64_t(pending_[size_t(c)]))) continue;
+      fifo_.erase(it);
+      return c;
+    }
+    return -1;
   }
+  // Round robin: the first waiting cache after the last one granted, found word by word in
+  // a bitset of waiting caches (O(cores / 64) instead of a scan of every cache).
   int n = int(pending_.size());
-  for (int i = 1; i <= n; ++i) {
-    int c = (last_ + i) % n;
-    if (pending_[size_t(c)] >= 0) return c;
+  int words = int(waiting_bits_.size());
+  int start = (last_ + 1) % n;
+  for (int pass = 0; pass <= words; ++pass) {
+    int w = (start / 64 + pass) % words;
+    uint64_t bits = waiting_bits_[size_t(w)];
+    if (pass == 0) bits &= ~uint64_t(0) << (start % 64);                      // from `start` on
+    else if (pass == words) bits &= (start % 64) ? ~(~uint64_t(0) << (start % 64)) : 0;  // wrapped: below `start`
+    for (; bits; bits &= bits - 1) {
+      int c = w * 64 + __builtin_ctzll(bits);
+      if (!blocked(uint64_t(pending_[size_t(c)]))) return c;
+    }
   }
   return -1;
 }
 
-void SnoopBus::arbitrate() {
-  arb_scheduled_ = false;
-  if (busy_ || waiting_ == 0) return;
-  int r = pick();
-  last_ = r;
-  uint64_t line = uint64_t(pending_[size_t(r)]);
-  pending_[size_t(r)] = -1;
-  --waiting_;
-
-  txn_.requester = r;
-  txn_.line = line;
-  txn_.type = BusTxn::None;
-  txn_.supplier = -1;
-  txn_.invalidated = 0;
-  txn_.shared = false;
-  l1s_[size_t(r)]->grant(txn_);
+// The request's tenure: the ordering point. The requester's table sends its request and
+// every other cache holding the line snoops it, in core order, within this bus cycle.
+void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
+  t.requester = r;
+  t.line = line;
+  t.type = BusTxn::None;
+  t.supplier = -1;
+  t.invalidated = 0;
+  t.shared = false;
+  t.wrote_back = false;
+  l1s_[size_t(r)]->grant(t);
 
   // Every other cache that holds the line snoops the request, in core order, within this
   // bus cycle (the rest hold it in I and ignore it).
@@ -77,31 +114,71 @@ void SnoopBus::arbitrate() {
         int c = int(w * 64) + __builtin_ctzll(bits);
         if (c != r) snoopers_.push_back(c);
       }
-  for (int c : snoopers_) l1s_[size_t(c)]->snoop(txn_);
+  for (int c : snoopers_) l1s_[size_t(c)]->snoop(t);
   for (int c : snoopers_) {
     const auto* st = l1s_[size_t(c)]->state_of(line);
-    if (st && st->readable) txn_.shared = true;
+    if (st && st->readable) t.shared = true;
   }
 
-  const auto& ic = m_.interconnect;
-  Cycle dur = Cycle(ic.request_cycles);
   ++ctr_.bus_transactions;
-  switch (txn_.type) {
+  switch (t.type) {
     case BusTxn::GetS: ++ctr_.gets; break;
     case BusTxn::GetM: ++ctr_.getm; break;
     case BusTxn::Upgrade: ++ctr_.upgrades; break;
     case BusTxn::None: break;
   }
+}
+
+void SnoopBus::arbitrate() {
+  arb_scheduled_ = false;
+  if (split_) {
+    split_arbitrate();
+    return;
+  }
+  if (busy_ || waiting_ == 0) return;
+  int r = pick();
+  last_ = r;
+  uint64_t line = uint64_t(pending_[size_t(r)]);
+  pending_[size_t(r)] = -1;
+  waiting_bits_[size_t(r / 64)] &= ~(uint64_t(1) << (r % 64));
+  --waiting_;
+
+  order(r, line, txn_);
+
+  const auto& ic = m_.interconnect;
+  Cycle dur = Cycle(ic.request_cycles);
+  // Snooped caches answer after snoop_cycles; copies removed by a write are acknowledged
+  // after inv_ack_cycles more (both 0 by default: the bus of the Primer's §7.2).
+  Cycle answer = 0;
+  if (txn_.supplier >= 0 || txn_.invalidated > 0) answer = Cycle(ic.snoop_cycles);
+  if (txn_.invalidated > 0 && txn_.type != BusTxn::GetS) answer += Cycle(ic.inv_ack_cycles);
   if (txn_.type != BusTxn::Upgrade) {
     dur += Cycle(ic.data_cycles);
-    if (txn_.supplier >= 0) {
+    if (llc_) {
+      // Every data request goes through the line's LLC bank (it holds the tags of every
+      // cached line); the LLC supplies the data when no cache does, from memory on a miss.
+      Cycle t0 = engine_.now() + Cycle(ic.request_cycles);
+      Cycle ready = llc_->access(line, t0, txn_.supplier < 0);
+      if (txn_.supplier >= 0) {
+        ++ctr_.cache_to_cache;
+        dur += std::max(ready - t0, answer);
+      } else {
+        l1s_[size_t(r)]->memory().read(line, txn_.data.data());
+        dur += std::max(ready - t0, answer);
+      }
+      // A dirty line the snoop wrote back crosses the bus once more, into the LLC.
+      if (txn_.wrote_back) dur += Cycle(ic.data_cycles);
+    } else if (txn_.supplier >= 0) {
       ++ctr_.cache_to_cache;
+      dur += answer;
     } else {
       ++ctr_.memory_reads;
       // Memory is read after the snoop, so a writeback made by the snoop is seen.
       l1s_[size_t(r)]->memory().read(line, txn_.data.data());
-      dur += Cycle(m_.memory.latency_cycles);
+      dur += std::max(Cycle(m_.memory.latency_cycles), answer);
     }
+  } else {
+    dur += answer;
   }
   // A PutM owed from the eviction that made room for this line rides the same tenure.
   int putm = l1s_[size_t(r)]->owed_putm();
@@ -127,6 +204,114 @@ void SnoopBus::complete() {
     arb_scheduled_ = true;
     engine_.schedule(engine_.now(), kArbiter, 0, this, kArbitrate);
   }
+}
+
+
+// ---- split-transaction mode ---------------------------------------------------------------
+// The request's tenure orders the transaction and runs every snoop (state changes, data
+// copied, writebacks), as on the atomic bus; the bus is then free while the LLC, memory or
+// the snooped caches work. The data comes back in a tenure of its own once it is ready
+// (responses before new requests). A request for a line whose response is still
+// outstanding is not granted until that response completes (the bus's pending-request
+// table, as in the SGI Challenge; Primer §7.5), so no two transactions on one line overlap.
+bool SnoopBus::blocked(uint64_t line) const { return split_ && outstanding_lines_.count(line) != 0; }
+
+void SnoopBus::split_arbitrate() {
+  if (busy_) return;
+  Cycle now = engine_.now();
+  if (!ready_.empty() && ready_.begin()->first <= now) {
+    uint32_t slot = ready_.begin()->second;
+    ready_.erase(ready_.begin());
+    busy_ = true;
+    engine_.schedule(now + slots_[slot].tenure, kMemory, 0, this, kRespond, slot);
+    return;
+  }
+  if (waiting_ == 0) return;
+  int r = pick();
+  if (r < 0) return;  // every waiting request is for a line with a response outstanding
+  last_ = r;
+  uint64_t line = uint64_t(pending_[size_t(r)]);
+  pending_[size_t(r)] = -1;
+  waiting_bits_[size_t(r / 64)] &= ~(uint64_t(1) << (r % 64));
+  --waiting_;
+
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = uint32_t(slots_.size());
+    slots_.emplace_back();
+    slots_.back().txn.data.resize(size_t(m_.l1.line_bytes));
+  }
+  Slot& sl = slots_[slot];
+  BusTxn& t = sl.txn;
+  order(r, line, t);
+  outstanding_lines_.insert(line);
+  ++outstanding_;
+
+  const auto& ic = m_.interconnect;
+  Cycle answer = 0;
+  if (t.supplier >= 0 || t.invalidated > 0) answer = Cycle(ic.snoop_cycles);
+  if (t.invalidated > 0 && t.type != BusTxn::GetS) answer += Cycle(ic.inv_ack_cycles);
+  Cycle req_end = now + Cycle(ic.request_cycles);
+  Cycle ready = req_end + answer;
+  sl.tenure = 0;
+  if (t.type != BusTxn::Upgrade) {
+    sl.tenure = Cycle(ic.data_cycles);
+    if (llc_) {
+      ready = std::max(ready, llc_->access(line, req_end, t.supplier < 0));
+      if (t.supplier >= 0) ++ctr_.cache_to_cache;
+      else l1s_[size_t(r)]->memory().read(line, t.data.data());
+      if (t.wrote_back) sl.tenure += Cycle(ic.data_cycles);
+    } else if (t.supplier >= 0) {
+      ++ctr_.cache_to_cache;
+    } else {
+      ++ctr_.memory_reads;
+      l1s_[size_t(r)]->memory().read(line, t.data.data());
+      ready = std::max(ready, req_end + Cycle(m_.memory.latency_cycles));
+    }
+  }
+  int putm = l1s_[size_t(r)]->owed_putm();
+  ctr_.bus_transactions += uint64_t(putm);
+  Cycle req_dur = Cycle(ic.request_cycles) + Cycle(putm) * Cycle(ic.request_cycles + ic.data_cycles);
+  if (trace_) {
+    static const char* names[] = {"-", "GetS", "GetM", "Upgrade"};
+    *trace_ << now << " core" << r << " " << names[t.type] << " line 0x" << std::hex << line * uint64_t(m_.l1.line_bytes)
+            << std::dec << " data "
+            << (t.type == BusTxn::Upgrade ? "none" : t.supplier >= 0 ? "core" + std::to_string(t.supplier) : "memory")
+            << " inv " << t.invalidated << " busy " << req_dur << " ready +" << (ready - now) << (putm ? " +PutM" : "")
+            << "\n";
+  }
+  busy_ = true;
+  engine_.schedule(now + req_dur, kMemory, 0, this, kTenureEnd);
+  if (sl.tenure == 0) {
+    // An Upgrade carries no data: it completes once the acks are in (no second tenure).
+    sl.uses_bus = false;
+    engine_.schedule(std::max(ready, now + req_dur), kMemory, 0, this, kRespond, slot);
+  } else {
+    sl.uses_bus = true;
+    ready_.insert({std::max(ready, now + req_dur), slot});
+    engine_.schedule(std::max(ready, now + req_dur), kArbiter, 0, this, kArbitrate);
+  }
+}
+
+void SnoopBus::tenure_end() {
+  busy_ = false;
+  engine_.schedule(engine_.now(), kArbiter, 0, this, kArbitrate);
+}
+
+void SnoopBus::respond_done(uint32_t slot) {
+  Slot& sl = slots_[slot];
+  if (sl.uses_bus) busy_ = false;
+  uint64_t line = sl.txn.line;
+  outstanding_lines_.erase(line);
+  --outstanding_;
+  l1s_[size_t(sl.txn.requester)]->complete(sl.txn);
+  if (deferred_evictions_.erase(line)) back_invalidate(line);
+  if (check_) check_line(line);
+  free_slots_.push_back(slot);
+  engine_.schedule(engine_.now(), kArbiter, 0, this, kArbitrate);
 }
 
 // Single-writer/multiple-reader and the data-value invariant for one line, checked at the

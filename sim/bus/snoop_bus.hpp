@@ -1,10 +1,14 @@
-// An atomic snooping bus (Primer §7.2): one transaction owns the bus from grant to
-// completion, so no other request can race with it. Round-robin or FIFO arbitration;
+// A snooping bus. Atomic (Primer §7.2, the default): one transaction owns the bus from grant
+// to completion, so no other request can race with it. Split (interconnect.mode: split): the
+// request's tenure is the ordering point, the data follows in a tenure of its own, and the
+// bus serves others in between (see split_arbitrate). Round-robin or FIFO arbitration;
 // occupancy = request phase + data phase (+ memory latency when memory supplies the data,
 // + a request and a data phase for a PutM the requester owes from an eviction).
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <set>
+#include <unordered_set>
 #include <unordered_map>
 #include <ostream>
 #include <vector>
@@ -12,6 +16,8 @@
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "stats/stats.hpp"
+
+namespace lockstep::cache { class Llc; }
 
 namespace lockstep::coherence {
 class SnoopL1;
@@ -25,6 +31,7 @@ struct BusTxn {
   std::vector<uint8_t> data;  // the line's data on the bus
   int invalidated = 0;
   bool shared = false;        // another cache kept a readable copy (the bus's "shared" wire)
+  bool wrote_back = false;    // a snooped cache wrote dirty data back (LLC: one more data phase)
 };
 
 class SnoopBus : public Component {
@@ -37,16 +44,26 @@ class SnoopBus : public Component {
   // answer "not present" (they ignore other requests in I in every protocol).
   void presence(int cache, uint64_t line, bool present);
   void handle(int kind, uint64_t arg) override;
-  bool idle() const { return !busy_ && waiting_ == 0; }
+  bool idle() const { return !busy_ && waiting_ == 0 && outstanding_ == 0; }
   void set_trace(std::ostream* t) { trace_ = t; }
   void set_check(bool on) { check_ = on; }
+  // The shared LLC (machine.llc): it supplies what no cache owns; its evictions come back
+  // here as back-invalidations of the L1 copies (inclusive).
+  void set_llc(cache::Llc* llc);
 
  private:
-  enum Kind { kArbitrate, kComplete };
+  enum Kind { kArbitrate, kComplete, kTenureEnd, kRespond };
+  void order(int r, uint64_t line, BusTxn& t);
   void arbitrate();
+  // interconnect.mode: split
+  void split_arbitrate();
+  void tenure_end();
+  void respond_done(uint32_t slot);
+  bool blocked(uint64_t line) const;
   void complete();
   int pick();
   void check_line(uint64_t line);
+  void back_invalidate(uint64_t line);
 
   Engine& engine_;
   const config::MachineCfg& m_;
@@ -55,6 +72,7 @@ class SnoopBus : public Component {
   std::unordered_map<uint64_t, std::vector<uint64_t>> holders_;  // line -> bitset of caches
   std::vector<int> snoopers_;
   std::vector<int64_t> pending_;   // per cache: line waiting for the bus, -1 = none
+  std::vector<uint64_t> waiting_bits_;  // bitset: caches with a line in pending_
   std::deque<int> fifo_;
   int waiting_ = 0;
   int last_ = -1;                  // round robin: last cache granted
@@ -63,6 +81,20 @@ class SnoopBus : public Component {
   bool fifo_mode_ = false;
   bool check_ = false;
   BusTxn txn_;
+  // split mode: transactions ordered whose response is still to come
+  struct Slot {
+    BusTxn txn;
+    Cycle tenure = 0;       // data tenure length (0: no data, an Upgrade)
+    bool uses_bus = false;
+  };
+  bool split_ = false;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::set<std::pair<Cycle, uint32_t>> ready_;  // (data ready cycle, slot): responses waiting for the bus
+  std::unordered_set<uint64_t> outstanding_lines_;
+  std::unordered_set<uint64_t> deferred_evictions_;  // LLC victims evicted when their response is in
+  int outstanding_ = 0;
+  cache::Llc* llc_ = nullptr;
   std::ostream* trace_ = nullptr;
 };
 

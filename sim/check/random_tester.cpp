@@ -236,6 +236,20 @@ config::Point case_point(const TesterOptions& opt, const std::string& protocol_p
   m.interconnect.router_cycles = int(r.below(3));
   m.interconnect.link_bandwidth_bytes = int(4 + r.below(29));
   m.directory.occupancy_cycles = int(1 + r.below(20));
+  m.interconnect.mode = opt.mode;
+  if (opt.mode == "split") {
+    m.interconnect.snoop_cycles = int(r.below(30));
+    m.interconnect.inv_ack_cycles = int(r.below(30));
+  }
+  if (opt.llc) {
+    // 1 KiB: 16 lines in 1..4 sets, smaller than the tester's lines, so it evicts constantly.
+    m.llc.enabled = true;
+    m.llc.size_kib = 1;
+    m.llc.assoc = 4 << r.below(3);
+    m.llc.hit_cycles = int(1 + r.below(40));
+    m.llc.banks = int(1 + r.below(4));
+    m.llc.bank_occupancy_cycles = int(r.below(10));
+  }
   m.l1.size_kib = 1;
   m.l1.assoc = kDataLines / kSets - 1;
   m.l1.hit_cycles = int(1 + r.below(4));

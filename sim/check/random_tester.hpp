@@ -31,6 +31,8 @@ struct TesterOptions {
   std::string protocol = "MESI";     // built-in name or path to a table file
   std::string coherence = "snoop";   // snoop | directory
   std::string topology = "bus";
+  std::string mode = "atomic";       // snooping bus: atomic | split
+  bool llc = false;                  // a tiny inclusive LLC (back-invalidations all the time)
   int cores = 8;
   int seeds = 10;
   int64_t ops = 100000;              // memory operations per seed, all cores together

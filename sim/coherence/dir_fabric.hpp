@@ -23,6 +23,8 @@
 #include "interconnect/network.hpp"
 #include "stats/stats.hpp"
 
+namespace lockstep::cache { class Llc; }
+
 namespace lockstep::coherence {
 class DirL1;
 class Directory;
@@ -48,6 +50,9 @@ class DirFabric : public Component {
   int homes() const { return int(home_nodes_.size()); }
   int line_bytes() const { return line_bytes_; }
   Memory& memory() { return mem_; }
+  // The shared LLC the directory lives in (machine.llc), or nullptr: memory answers.
+  void set_llc(cache::Llc* llc) { llc_ = llc; }
+  cache::Llc* llc() { return llc_; }
   stats::Coherence& counters() { return ctr_; }
   net::Network& network() { return net_; }
   // Counters kept as an array (no string map on the hot path); folded into
@@ -71,6 +76,7 @@ class DirFabric : public Component {
   net::Network& net_;
   std::vector<int> home_nodes_;
   Memory& mem_;
+  cache::Llc* llc_ = nullptr;
   stats::Coherence& ctr_;
   int line_bytes_;
   int cores_;

@@ -1,5 +1,7 @@
 #include "coherence/directory.hpp"
 
+#include "cache/llc.hpp"
+
 #include <cstring>
 #include <sstream>
 
@@ -132,8 +134,12 @@ void Directory::process(uint32_t i) {
         dm.excl = a == sendExclDataToReq;
         // Only a GetM's requester collects Inv-Acks; a GetS's data needs none.
         dm.acks = m.type == MsgType::GetM ? e.count_except(m.req) : 0;
-        ++ctr_.memory_reads;
-        fab_.send(d, now + Cycle(memory_latency_));  // memory answers after its latency
+        if (cache::Llc* llc = fab_.llc()) {
+          fab_.send(d, llc->access(line, now, true));  // the home's LLC bank, memory only on a miss
+        } else {
+          ++ctr_.memory_reads;
+          fab_.send(d, now + Cycle(memory_latency_));  // memory answers after its latency
+        }
         break;
       }
       case sendAckCountToReq: {

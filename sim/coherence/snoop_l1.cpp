@@ -69,6 +69,7 @@ void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
       case writeback:
         mem_.write(c.line, c.data);
         ++ctr_.writebacks;
+        if (t) t->wrote_back = true;
         break;
       case kActions: break;
     }
@@ -137,6 +138,26 @@ void SnoopL1::snoop(BusTxn& t) {
   if (!c) return;  // not present: every protocol ignores other requests in I
   int ev = t.type == BusTxn::GetS ? OtherGetS : t.type == BusTxn::GetM ? OtherGetM : OtherUpgrade;
   fire(*c, ev, &t);
+}
+
+int SnoopL1::back_invalidate(uint64_t line) {
+  CacheLine* c = array_.find(line);
+  if (!c) return 0;
+  BusTxn t;
+  t.type = BusTxn::GetM;
+  t.line = line;
+  t.data.resize(size_t(array_.line_bytes()));
+  bool dirty = spec_.states[size_t(c->state)].dirty;
+  uint64_t before = ctr_.invalidations;
+  std::vector<uint8_t> copy(c->data, c->data + array_.line_bytes());
+  fire(*c, OtherGetM, &t);
+  if (dirty) {
+    mem_.write(line, copy.data());
+    ++ctr_.writebacks;
+  }
+  int removed = int(ctr_.invalidations - before);
+  ctr_.invalidations = before;  // not another core's request: counted as a back-invalidation
+  return removed;
 }
 
 void SnoopL1::complete(BusTxn& t) {

@@ -34,6 +34,9 @@ class SnoopL1 {
   void snoop(BusTxn& t);
   void complete(BusTxn& t);
   int owed_putm() { int n = owed_putm_; owed_putm_ = 0; return n; }
+  // The inclusive LLC evicted the line: run the table's Other-GetM cell (the copy goes;
+  // dirty data is written back). Returns 1 if a readable copy was removed.
+  int back_invalidate(uint64_t line);
 
   // Inspection (invariant checker, tests, fast-forward).
   const StateInfo* state_of(uint64_t line);          // nullptr = I / not present

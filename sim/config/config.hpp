@@ -30,6 +30,18 @@ struct MemoryCfg {
   int latency_cycles = 120;
 };
 
+// The shared last-level cache (sim/cache/, docs/model.md). `machine.llc: none` (the default)
+// leaves it out: memory supplies what no L1 owns, as before the LLC existed.
+struct LlcCfg {
+  bool enabled = false;                  // false = `llc: none`
+  int size_kib = 8192;
+  int assoc = 16;
+  int hit_cycles = 40;                   // tag + data array + the ring/bus to the bank
+  int banks = 8;                         // lines interleaved over banks by line address
+  int bank_occupancy_cycles = 4;         // a bank serves one request at a time for this long
+  bool inclusive = true;                 // evicting a line back-invalidates the L1 copies
+};
+
 // A link of a custom topology.
 struct EdgeCfg {
   int from = 0, to = 0;
@@ -41,8 +53,11 @@ struct InterconnectCfg {
   std::string topology = "bus";          // bus | crossbar | ring | mesh | numa | custom
   // snooping bus
   std::string arbitration = "round_robin";  // round_robin | fifo
+  std::string mode = "atomic";           // atomic | split (request and response are separate tenures)
   int request_cycles = 2;                // bus occupancy of an address/command phase
   int data_cycles = 8;                   // bus occupancy of a 64-byte data transfer
+  int snoop_cycles = 0;                  // until a snooped cache answers (supplies data or drops its copy)
+  int inv_ack_cycles = 0;                // a GetM/Upgrade that removed copies also waits for their acks
   // networks (directory coherence)
   int link_latency_cycles = 2;
   int link_bandwidth_bytes = 16;         // bytes per cycle per link
@@ -71,6 +86,7 @@ struct MachineCfg {
   CoreCfg core;
   L1Cfg l1;
   MemoryCfg memory;
+  LlcCfg llc;
   InterconnectCfg interconnect;
   DirectoryCfg directory;
 };

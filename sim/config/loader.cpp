@@ -206,8 +206,16 @@ void walk(const Val& m, const std::string& prefix, Point& p, Locs& locs, const s
     if (const schema::Key* k = schema::find(full)) {
       schema::apply(*k, e.val, p, exp_dir);
       locs[full] = e.val.loc;
+    } else if (full == "machine.llc" && e.val.kind == Val::Kind::Scalar) {
+      // `llc: none` leaves the shared LLC out (the model before it existed).
+      if (e.val.text != "none")
+        fail(e.val.loc, "machine.llc: expected none or a map of settings (size_kib, assoc, hit_cycles, banks, "
+                        "bank_occupancy_cycles, inclusive), got '" + e.val.text + "'");
+      p.machine.llc.enabled = false;
+      locs[full] = e.val.loc;
     } else if (schema::is_section(full)) {
       if (e.val.kind == Val::Kind::Null) continue;
+      if (full == "machine.llc") p.machine.llc.enabled = true;
       if (!e.val.is_map()) fail(e.val.loc, full + ": expected a map of settings, got " + tree::describe(e.val));
       walk(e.val, full, p, locs, exp_dir);
     } else {
@@ -238,6 +246,13 @@ void cross_check(Point& p, const Locs& locs, const std::string& file, const std:
          "machine.l1: size_kib " + std::to_string(l1.size_kib) + " with line_bytes " + std::to_string(l1.line_bytes) +
              " and assoc " + std::to_string(l1.assoc) + " gives " + sets +
              " sets; size_kib*1024 / (line_bytes*assoc) must be a power of two" + in_point);
+  }
+  if (const auto& llc = p.machine.llc; llc.enabled) {
+    int64_t lbytes = int64_t{llc.size_kib} * 1024, lset = int64_t{l1.line_bytes} * llc.assoc;
+    if (lbytes % lset != 0)
+      fail(at({"machine.llc.assoc", "machine.llc.size_kib", "machine.llc"}),
+           "machine.llc: size_kib " + std::to_string(llc.size_kib) + " with line_bytes " + std::to_string(l1.line_bytes) +
+               " and assoc " + std::to_string(llc.assoc) + " is not a whole number of sets" + in_point);
   }
   const auto& out = p.workload.outside;
   if (out.dist == "uniform" && out.min > out.max)

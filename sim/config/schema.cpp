@@ -58,6 +58,18 @@ std::vector<Key> build_table() {
       {"machine.memory.latency_cycles", T::Int, AT(machine.memory.latency_cycles), 1, 1000000, {},
        "latency of memory (or the shared LLC)", ""},
 
+      {"machine.llc.size_kib", T::Int, AT(machine.llc.size_kib), 1, 16777216, {},
+       "shared last-level cache capacity in KiB (`machine.llc: none` = no LLC, the default)", ""},
+      {"machine.llc.assoc", T::Int, AT(machine.llc.assoc), 1, 1024, {}, "LLC ways per set; size/(line*assoc) sets (any whole number: sets are indexed modulo)", ""},
+      {"machine.llc.hit_cycles", T::Int, AT(machine.llc.hit_cycles), 1, 100000, {}, "latency of an LLC hit (the data phase follows)", ""},
+      {"machine.llc.banks", T::Int, AT(machine.llc.banks), 1, 4096, {}, "LLC banks, lines interleaved over them by address", ""},
+      {"machine.llc.bank_occupancy_cycles", T::Int, AT(machine.llc.bank_occupancy_cycles), 0, 100000, {},
+       "cycles a bank is busy per request (one request at a time per bank)", ""},
+      {"machine.llc.inclusive", T::Bool, AT(machine.llc.inclusive), 0, 0, {},
+       "inclusive: an LLC eviction back-invalidates the L1 copies", ""},
+
+      {"machine.interconnect.mode", T::Enum, AT(machine.interconnect.mode), 0, 0, {"atomic", "split"},
+       "snooping bus: atomic (one tenure per transaction) or split (request and response tenures; free in between)", ""},
       {"machine.interconnect.topology", T::Enum, AT(machine.interconnect.topology), 0, 0,
        {"bus", "crossbar", "ring", "mesh", "numa", "custom"}, "bus (snooping) or a network (directory)", ""},
       {"machine.interconnect.arbitration", T::Enum, AT(machine.interconnect.arbitration), 0, 0, {"round_robin", "fifo"},
@@ -66,6 +78,10 @@ std::vector<Key> build_table() {
        "bus: occupancy of an address/command phase", ""},
       {"machine.interconnect.data_cycles", T::Int, AT(machine.interconnect.data_cycles), 1, 100000, {},
        "bus: occupancy of a 64-byte data transfer", ""},
+      {"machine.interconnect.snoop_cycles", T::Int, AT(machine.interconnect.snoop_cycles), 0, 100000, {},
+       "snooping bus: cycles until a snooped cache answers, charged when another cache supplies data or loses its copy", ""},
+      {"machine.interconnect.inv_ack_cycles", T::Int, AT(machine.interconnect.inv_ack_cycles), 0, 100000, {},
+       "snooping bus: extra cycles a GetM/Upgrade that removed copies waits for their acknowledgements", ""},
       {"machine.interconnect.link_latency_cycles", T::Int, AT(machine.interconnect.link_latency_cycles), 1, 100000, {},
        "network: latency of one link", ""},
       {"machine.interconnect.link_bandwidth_bytes", T::Int, AT(machine.interconnect.link_bandwidth_bytes), 1, 1000000, {},
@@ -460,6 +476,7 @@ nlohmann::json to_json(Point& p) {
     for (size_t dot; (dot = k.path.find('.', start)) != std::string::npos; start = dot + 1) at = &(*at)[k.path.substr(start, dot - start)];
     (*at)[k.path.substr(start)] = field_json(ref);
   }
+  if (!p.machine.llc.enabled) out["machine"]["llc"] = "none";
   return out;
 }
 

@@ -71,6 +71,9 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
   coh["writebacks"] = c.writebacks;
   coh["cache_to_cache"] = c.cache_to_cache;
   coh["memory_reads"] = c.memory_reads;
+  coh["llc_hits"] = c.llc_hits;
+  coh["llc_misses"] = c.llc_misses;
+  coh["llc_back_invalidations"] = c.llc_back_invalidations;
   coh["messages_by_type"] = ojson::object();
   for (const auto& [type, n] : c.messages_by_type) coh["messages_by_type"][type] = n;
   j["coherence"] = std::move(coh);

@@ -19,6 +19,7 @@ struct BenchCase {
   std::string coherence = "snoop";
   std::string topology = "bus";
   int width = 0, height = 0;  // mesh
+  bool with_ff_off = true;    // also run with fast-forward off (not for the scale cases: 4,096 spinning cores)
 };
 
 std::vector<BenchCase> bench_cases(bool quick);

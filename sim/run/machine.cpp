@@ -39,6 +39,8 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   metrics_ = std::make_unique<observe::LockMetrics>(p_.workload.threads, lock_.capacity, lock_.file);
   stream_.subscribe(metrics_.get());
   harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_, cs_, kArenaBase, stream_);
+  if (p_.machine.llc.enabled)
+    llc_ = std::make_unique<cache::Llc>(p_.machine.llc, p_.machine.l1.line_bytes, p_.machine.memory.latency_cycles, ctr_);
   if (p_.machine.coherence == "snoop") build_snoop(protocol_.controller("snoop"), opt);
   else build_directory(opt);
 
@@ -69,6 +71,7 @@ void Machine::build_snoop(const coherence::ControllerSpec& spec, const SimOption
   }
   bus_->attach(raw);
   bus_->set_check(p_.run.check_invariants);
+  bus_->set_llc(llc_.get());
   if (!opt.trace_format.empty()) {
     if (opt.trace_format != "text") throw InputError("--trace: unknown format '" + opt.trace_format + "' (expected 'text')");
     trace_.open(opt.trace_path.empty() ? "trace.txt" : opt.trace_path);
@@ -97,6 +100,7 @@ void Machine::build_directory(const SimOptions& opt) {
     home_nodes.push_back(int(n));
   }
   fabric_ = std::make_unique<coherence::DirFabric>(engine_, p_.machine, *net_, home_nodes, memory_, ctr_);
+  fabric_->set_llc(llc_.get());
   dir_ = std::make_unique<coherence::Directory>(home, p_.machine, engine_, *fabric_);
   std::vector<coherence::DirL1*> raw;
   for (int c = 0; c < cores; ++c) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bus/snoop_bus.hpp"
+#include "cache/llc.hpp"
 #include "coherence/dir_fabric.hpp"
 #include "coherence/dir_l1.hpp"
 #include "coherence/directory.hpp"
@@ -38,6 +39,7 @@ class Machine {
   coherence::Memory& memory() { return memory_; }
   stats::Coherence& counters() { return ctr_; }
   coherence::SnoopL1& l1(int core) { return *l1s_[size_t(core)]; }
+  cache::Llc* llc() { return llc_.get(); }  // nullptr with machine.llc: none
   // machine.coherence: directory
   bool directory_mode() const { return fabric_ != nullptr; }
   coherence::DirL1& dir_l1(int core) { return *dir_l1s_[size_t(core)]; }
@@ -71,6 +73,7 @@ class Machine {
   std::unique_ptr<observe::LockMetrics> metrics_;
   std::unique_ptr<workload::Harness> harness_;
   std::unique_ptr<stats::Point> closed_;  // time-window mode: the figures at the close
+  std::unique_ptr<cache::Llc> llc_;
   std::unique_ptr<coherence::SnoopBus> bus_;
   std::vector<std::unique_ptr<coherence::SnoopL1>> l1s_;
   std::unique_ptr<net::Network> net_;

@@ -20,6 +20,9 @@ struct Coherence {
   uint64_t writebacks = 0;        // dirty data written to memory (eviction or downgrade)
   uint64_t cache_to_cache = 0;    // data supplied by another cache
   uint64_t memory_reads = 0;      // data supplied by memory
+  uint64_t llc_hits = 0;          // requests for data the shared LLC supplied (or, directory: found there)
+  uint64_t llc_misses = 0;        // requests that went past the LLC to memory
+  uint64_t llc_back_invalidations = 0;  // L1 copies removed because the inclusive LLC evicted the line
   std::map<std::string, uint64_t> messages_by_type;  // directory: "GetS", "Inv", "Data", ...
 };
 
