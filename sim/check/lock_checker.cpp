@@ -547,6 +547,9 @@ LockCheckReport check_lock(const isa::Program& p, const LockCheckOptions& o) {
     for (int t = 0; t < o.threads; ++t) {
       succ.clear();
       x.step(s, t, succ, false);
+      if (succ.size() > 4095)  // a move is stored as thread | outcome << 4 in 16 bits
+        throw InputError("check lock: one step of thread " + std::to_string(t) + " has " + std::to_string(succ.size()) +
+                         " outcomes (too many small `rand`s in a row); the checker handles up to 4095");
       for (size_t k = 0; k < succ.size(); ++k) {
         ++r.transitions;
         if (!succ[k].violation.empty()) {
