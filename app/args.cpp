@@ -11,7 +11,7 @@ namespace lockstep::app {
 void add_experiment_options(po::options_description& opts, const std::string& output_help) {
   opts.add_options()("output,o", po::value<std::string>(), output_help.c_str())(
       "set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")(
-      "seed", po::value<uint64_t>(), "override seed:");
+      "seed", po::value<uint64_t>(), "override the experiment's seed: (every random choice derives from it)");
 }
 
 config::LoadOptions experiment_options(const po::variables_map& vm, config::LoadOptions lo) {

@@ -22,10 +22,12 @@ namespace lockstep::app {
 namespace {
 const char* kUsage =
     "usage: lockstep check protocol NAME [--coherence snoop|directory] [--topology T] [--cores N] [--seeds N] "
-    "[--ops N] [--mode atomic|split] [--llc]\n  NAME: MSI, MESI, MOESI, MESIF (any case) or a path to a .table file";
+    "[--ops N] [--mode atomic|split] [--llc]\n  NAME: MSI, MESI, MOESI, MESIF (any case) or a path to a .table file\n"
+    "       lockstep check lock NAME|FILE [--threads N] [--acquisitions K] (lockstep check lock --help)";
 }
 
 int cmd_check(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "lock") return cmd_check_lock(argc - 1, argv + 1);
   check::TesterOptions t;
   po::options_description opts("options");
   opts.add_options()
@@ -45,10 +47,11 @@ int cmd_check(int argc, char** argv) {
   const po::variables_map& vm = parsed.vm;
   const std::vector<std::string>& args = parsed.words;
   if (args.empty() || args[0] != "protocol") {
-    std::string msg = "check: expected 'protocol'";
+    std::string msg = "check: expected 'protocol' or 'lock'";
     if (!args.empty()) {
       msg += ", got '" + args[0] + "'";
-      if (nearest(args[0], {"protocol"}) == "protocol") msg += " (did you mean 'protocol'?)";
+      const std::string near = nearest(args[0], {"protocol", "lock"});
+      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
     }
     throw InputError(msg + "\n" + kUsage);
   }

@@ -1,4 +1,4 @@
-// lockstep list [locks|protocols|topologies|keys]: what is built in, one line each; `keys`
+// lockstep list [locks|protocols|topologies|machines|keys]: what is built in, one line each; `keys`
 // prints the experiment keys as the markdown table docs/config.md holds.
 #include <algorithm>
 #include <iostream>
@@ -93,13 +93,13 @@ const std::vector<std::pair<std::string, std::string>> kTopologies = {
 }  // namespace
 
 int cmd_list(int argc, char** argv) {
-  const std::vector<std::string> kinds = {"locks", "protocols", "topologies", "keys"};
+  const std::vector<std::string> kinds = {"locks", "protocols", "topologies", "machines", "keys"};
   std::string which;
-  if (argc > 2) throw InputError("list: expected at most one of locks, protocols, topologies, keys");
+  if (argc > 2) throw InputError("list: expected at most one of locks, protocols, topologies, machines, keys");
   if (argc == 2) {
     which = argv[1];
     if (which == "--help" || which == "-h") {
-      std::cout << "usage: lockstep list [locks|protocols|topologies|keys]\n";
+      std::cout << "usage: lockstep list [locks|protocols|topologies|machines|keys]\n";
       return kExitOk;
     }
     bool known = false;
@@ -107,7 +107,7 @@ int cmd_list(int argc, char** argv) {
     if (!known) {
       std::string msg = "list: unknown section '" + which + "'";
       const std::string near = nearest(which, kinds);
-      msg += near.empty() ? "; expected locks, protocols, topologies or keys" : "; did you mean '" + near + "'?";
+      msg += near.empty() ? "; expected locks, protocols, topologies, machines or keys" : "; did you mean '" + near + "'?";
       throw InputError(msg);
     }
   }
@@ -131,6 +131,10 @@ int cmd_list(int argc, char** argv) {
   if (which.empty() || which == "topologies") {
     gap();
     section("topologies", kTopologies);
+  }
+  if (which.empty() || which == "machines") {
+    gap();
+    section("machines (presets: extends: NAME)", described(embedded::machines()));
   }
   return kExitOk;
 }

@@ -58,6 +58,12 @@ int cmd_protocol(int argc, char** argv) {
   const coherence::Protocol p = check::load_named_protocol(args[1]);  // unknown: InputError naming the nearest
   std::vector<std::string> kinds = coherence == "snoop" ? std::vector<std::string>{"snoop"}
                                                         : std::vector<std::string>{"cache", "directory"};
+  if (format == "dot") {
+    std::vector<const coherence::ControllerSpec*> cs;
+    for (const auto& k : kinds) cs.push_back(&p.controller(k));
+    std::cout << coherence::render_dot(p, cs);
+    return kExitOk;
+  }
   bool first = true;
   for (const auto& k : kinds) {
     const auto& c = p.controller(k);

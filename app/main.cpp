@@ -22,9 +22,10 @@ struct Subcommand {
 const Subcommand kSubcommands[] = {
     {"run", lockstep::app::cmd_run, "simulate an experiment: run EXPERIMENT.yaml [-o DIR] [--set path=value]..."},
     {"plot", lockstep::app::cmd_plot, "draw summary.csv as SVG charts: plot DIR [--y METRIC]... [-o FILE]"},
-    {"list", lockstep::app::cmd_list, "list built-in locks, protocols and topologies"},
+    {"list", lockstep::app::cmd_list, "list built-in locks, protocols, topologies, machine presets and config keys"},
     {"protocol", lockstep::app::cmd_protocol, "show a protocol table: protocol show NAME [--format md|dot]"},
-    {"check", lockstep::app::cmd_check, "random-test a protocol: check protocol NAME [--seeds N]"},
+    {"check", lockstep::app::cmd_check, "random-test a protocol: check protocol NAME; model-check a lock: check lock NAME --threads N"},
+    {"lock", lockstep::app::cmd_lock, "show a lock's code and memory layout: lock show NAME|FILE [--threads N]"},
     {"native", lockstep::app::cmd_native, "run an experiment on this machine: native run EXPERIMENT.yaml"},
     {"calibrate", lockstep::app::cmd_calibrate, "measure this host's coherence latencies"},
     {"validate", lockstep::app::cmd_validate, "simulate and run natively, side by side"},

@@ -87,15 +87,14 @@ std::string render_markdown(const Protocol& p, const ControllerSpec& c) {
   return o.str();
 }
 
-std::string render_dot(const Protocol& p, const ControllerSpec& c) {
-  std::ostringstream o;
-  o << "digraph " << quoted(p.name + " " + c.kind) << " {\n";
-  o << "  label=" << quoted(p.name + ", controller " + c.kind + " (dashed: transient)") << ";\n";
-  o << "  labelloc=t;\n  rankdir=LR;\n  node [shape=circle, fontname=\"Helvetica\"];\n"
-       "  edge [fontname=\"Helvetica\", fontsize=10];\n";
+namespace {
+// The states and edges of one controller. Node ids get `prefix` (so two controllers' "I"
+// stay apart in one graph) and then show the bare state name as their label.
+void dot_body(std::ostringstream& o, const ControllerSpec& c, const std::string& prefix, const std::string& in) {
   for (size_t i = 0; i < c.states.size(); ++i) {
     const auto& s = c.states[i];
-    o << "  " << quoted(s.name) << " [";
+    o << in << quoted(prefix + s.name) << " [";
+    if (!prefix.empty()) o << "label=" << quoted(s.name) << ", ";
     if (i == 0) o << "shape=doublecircle, ";
     o << "style=" << (s.stable ? "solid" : "dashed");
     std::string a = attributes(s);
@@ -117,9 +116,38 @@ std::string render_dot(const Protocol& p, const ControllerSpec& c) {
       // "\l" ends a left-justified line in a Graphviz label.
       std::string label;
       for (auto& l : labels) label += escaped(l) + "\\l";
-      o << "  " << quoted(c.states[s].name) << " -> " << quoted(c.states[size_t(next)].name) << " [label=\"" << label
-        << "\"];\n";
+      o << in << quoted(prefix + c.states[s].name) << " -> " << quoted(prefix + c.states[size_t(next)].name)
+        << " [label=\"" << label << "\"];\n";
     }
+  }
+}
+
+const char* kDotStyle =
+    "  labelloc=t;\n  rankdir=LR;\n  node [shape=circle, fontname=\"Helvetica\"];\n"
+    "  edge [fontname=\"Helvetica\", fontsize=10];\n";
+}  // namespace
+
+std::string render_dot(const Protocol& p, const ControllerSpec& c) {
+  std::ostringstream o;
+  o << "digraph " << quoted(p.name + " " + c.kind) << " {\n";
+  o << "  label=" << quoted(p.name + ", controller " + c.kind + " (dashed: transient)") << ";\n" << kDotStyle;
+  dot_body(o, c, "", "  ");
+  o << "}\n";
+  return o.str();
+}
+
+std::string render_dot(const Protocol& p, const std::vector<const ControllerSpec*>& cs) {
+  if (cs.size() == 1) return render_dot(p, *cs[0]);
+  std::ostringstream o;
+  std::string kinds;
+  for (size_t i = 0; i < cs.size(); ++i) kinds += (i ? " + " : "") + cs[i]->kind;
+  o << "digraph " << quoted(p.name + " " + kinds) << " {\n";
+  o << "  label=" << quoted(p.name + ", controllers " + kinds + " (dashed: transient)") << ";\n" << kDotStyle;
+  for (const ControllerSpec* c : cs) {
+    o << "  subgraph " << quoted("cluster_" + c->kind) << " {\n";
+    o << "    label=" << quoted("controller " + c->kind) << ";\n";
+    dot_body(o, *c, c->kind + ":", "    ");
+    o << "  }\n";
   }
   o << "}\n";
   return o.str();

@@ -7,6 +7,7 @@
 //             (state, next state) pair labelled with every "event / actions" that takes it.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "coherence/protocol.hpp"
 
@@ -19,5 +20,8 @@ std::string render_cell(const ControllerSpec& c, int state, int event);
 std::string render_markdown(const Protocol& p, const ControllerSpec& c);
 // `name` is the graph's identifier (quoted in the output).
 std::string render_dot(const Protocol& p, const ControllerSpec& c);
+// Several controllers (directory: cache and directory) as ONE graph, a cluster per
+// controller, node ids prefixed "KIND:" (so `| dot -Tsvg` gives one SVG).
+std::string render_dot(const Protocol& p, const std::vector<const ControllerSpec*>& cs);
 
 }  // namespace lockstep::coherence

@@ -1,4 +1,5 @@
-// Data files compiled into the binary (cmake/embed.cmake): locks/*.lock and protocols/*.table,
+// Data files compiled into the binary (cmake/embed.cmake): locks/*.lock, protocols/*.table and
+// the machine presets configs/machines/*.yaml,
 // keyed by file stem ("ticket", "mesi").
 #pragma once
 #include <map>
@@ -7,4 +8,5 @@
 namespace lockstep::embedded {
 const std::map<std::string, std::string>& locks();
 const std::map<std::string, std::string>& protocols();
+const std::map<std::string, std::string>& machines();  // configs/machines/*.yaml: `extends: bus16`
 }  // namespace lockstep::embedded

@@ -135,6 +135,7 @@ struct Point {
   RunCfg run;
   std::string output_dir;                // the experiment's DIR (-o / output.dir); this point's files go to DIR/points/<name>
   nlohmann::json* resolved = nullptr;    // owned by Experiment; the resolved config tree
+  std::map<std::string, std::string> lock_param_locs;  // workload.lock_params key -> "file:line:col" (errors)
 };
 
 }  // namespace lockstep::config

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/embedded.hpp"
 #include "common/error.hpp"
 #include "config/schema.hpp"
 #include "config/tree.hpp"
@@ -65,6 +66,37 @@ fs::path canonical_of(const std::string& file) {
   return ec ? fs::absolute(file).lexically_normal() : p;
 }
 
+// extends: NAME is a built-in machine preset (configs/machines/NAME.yaml, compiled in), so
+// it works from any folder; anything else is a path relative to the extending file. Inside a
+// built-in preset, extends names another preset (bus32's `extends: bus16.yaml`).
+void resolve_extends(const std::string& file, const Val& target, std::string& base_file, std::string& base_text) {
+  const auto& presets = embedded::machines();
+  const std::string& t = target.text;
+  const std::string stem = fs::path(t).stem().string();
+  const bool bare = t.find('/') == std::string::npos && fs::path(t).extension().empty();
+  const bool from_builtin = file.rfind("builtin:", 0) == 0;
+  if (bare || from_builtin) {
+    if (auto it = presets.find(from_builtin ? stem : t); it != presets.end()) {
+      base_file = "builtin:" + it->first;
+      base_text = it->second;
+      return;
+    }
+  }
+  base_file = (fs::path(from_builtin ? "" : file).parent_path() / t).lexically_normal().string();
+  if (!from_builtin && read_file(base_file, base_text)) return;
+  std::vector<std::string> names;
+  for (const auto& [name, text] : presets) names.push_back(name);
+  std::string msg = "extends: cannot read '" + base_file + "'";
+  if (presets.count(stem)) {
+    msg += " (for the built-in preset write `extends: " + stem + "`)";
+  } else if (bare) {
+    msg = "extends: '" + t + "' is neither a built-in machine preset nor a file next to this one";
+    if (const std::string near = nearest(t, names); !near.empty()) msg += " (did you mean '" + near + "'?)";
+    msg += "; lockstep list machines shows the presets";
+  }
+  fail(target.loc, msg);
+}
+
 // One file with its extends: chain merged underneath, top level checked to be a map.
 Val load_tree(const std::string& text, const std::string& file, std::vector<ChainLink>& chain) {
   Val v = tree::parse(text, file);
@@ -78,7 +110,8 @@ Val load_tree(const std::string& text, const std::string& file, std::vector<Chai
   const Val& target = ext->val;
   if (target.kind != Val::Kind::Scalar || target.text.empty())
     fail(target.loc, "extends: expected a path to a YAML file, got " + tree::describe(target));
-  std::string base_file = (fs::path(file).parent_path() / target.text).lexically_normal().string();
+  std::string base_file, base_text;
+  resolve_extends(file, target, base_file, base_text);
   std::string canon = canonical_of(base_file).string();
   for (const auto& link : chain) {
     if (link.canonical != canon) continue;
@@ -86,8 +119,6 @@ Val load_tree(const std::string& text, const std::string& file, std::vector<Chai
     for (const auto& l : chain) cycle += l.shown + " -> ";
     fail(target.loc, "extends cycle: " + cycle + base_file);
   }
-  std::string base_text;
-  if (!read_file(base_file, base_text)) fail(target.loc, "extends: cannot read '" + base_file + "'");
   chain.push_back({canon, base_file});
   Val base = load_tree(base_text, base_file, chain);
   chain.pop_back();
@@ -206,6 +237,11 @@ void walk(const Val& m, const std::string& prefix, Point& p, Locs& locs, const s
     if (const schema::Key* k = schema::find(full)) {
       schema::apply(*k, e.val, p, exp_dir);
       locs[full] = e.val.loc;
+      if (full == "workload.lock_params" && e.val.is_map())  // the lock's parameters are checked when it is assembled
+        for (const auto& pe : e.val.entries) {
+          std::string at = located(pe.key_loc.file, pe.key_loc.line, pe.key_loc.col, "");
+          p.lock_param_locs[pe.key] = at.substr(0, at.size() - 2);  // without the ": "
+        }
     } else if (full == "machine.llc" && e.val.kind == Val::Kind::Scalar) {
       // `llc: none` leaves the shared LLC out (the model before it existed).
       if (e.val.text != "none")
@@ -230,6 +266,9 @@ bool power_of_two(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 // one to change, or at the experiment file when every key involved has its default.
 void cross_check(Point& p, const Locs& locs, const std::string& file, const std::string& in_point) {
   auto at = [&](std::initializer_list<const char*> paths) {
+    // A key given on the command line is the one the user just changed: blame --set first.
+    for (const char* path : paths)
+      if (auto it = locs.find(path); it != locs.end() && it->second.file == "--set") return it->second;
     for (const char* path : paths)
       if (auto it = locs.find(path); it != locs.end()) return it->second;
     return Loc{file, 0, 0};
@@ -268,6 +307,20 @@ void cross_check(Point& p, const Locs& locs, const std::string& file, const std:
     fail(at({"machine.coherence", "machine.interconnect.topology"}),
          "machine.coherence directory needs a network topology (crossbar, ring, mesh, numa or custom), not bus" +
              in_point);
+  // Derived values written into the point, so the resolved config (stats.json) shows them:
+  // a mesh with width and height 0 (or one of them) gets the shape the network builds, the
+  // most square one (interconnect/topologies.cpp, mesh_shape, which checks the rest).
+  if (auto& ic = p.machine.interconnect; ic.topology == "mesh" && m.cores > 0 && ic.width >= 0 && ic.height >= 0) {
+    if (ic.width == 0 && ic.height == 0) {
+      for (int d = 1; d * d <= m.cores; ++d)
+        if (m.cores % d == 0) ic.height = d;
+      ic.width = m.cores / ic.height;
+    } else if (ic.width == 0 && m.cores % ic.height == 0) {
+      ic.width = m.cores / ic.height;
+    } else if (ic.height == 0 && m.cores % ic.width == 0) {
+      ic.height = m.cores / ic.width;
+    }
+  }
   // The simulator runs one thread per core, so more threads than cores cannot be placed.
   if (p.workload.threads == 0) p.workload.threads = m.cores;
   if (p.workload.threads > m.cores)

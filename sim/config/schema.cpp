@@ -29,7 +29,7 @@ std::vector<Key> build_table() {
   using T = Type;
   return {
       {"name", T::String, AT(experiment_name), 0, 0, {}, "experiment name: output folder and report titles", "file stem"},
-      {"extends", T::Extends, nullptr, 0, 0, {}, "YAML file merged underneath this one (relative to this file)", "none"},
+      {"extends", T::Extends, nullptr, 0, 0, {}, "built-in machine preset (lockstep list machines) or YAML file (relative to this file) merged underneath this one", "none"},
       {"seed", T::Int, AT(seed), 0, kMaxI64, {}, "seed of every random choice; --seed overrides it", ""},
       {"sweep", T::Sweep, nullptr, 0, 0, {}, "map of dotted path: [values]; the grid of all combinations gives the points", "none"},
       {"output.dir", T::String, AT(output_dir), 0, 0, {}, "where results go; -o overrides it", "results/local/*name*"},

@@ -54,6 +54,37 @@ std::string label_of(const Program& p, int target) {
 
 }  // namespace
 
+std::string disassemble_instr(const Program& p, size_t i) {
+  const Instr& in = p.code[i];
+  const OpInfo& info = op_info(in.op);
+  std::string m = info.name;
+  if (info.sized && in.size != 8) {
+    m += ".";
+    m += std::to_string(in.size * 8);
+  }
+  std::string sig = info.sig;
+  std::vector<std::string> parts;
+  const Operand* src[] = {&in.a, &in.b, &in.c};
+  size_t next_src = 0;
+  for (char c : sig) {
+    switch (c) {
+      case 'D': parts.push_back(reg(in.rd)); break;
+      case 'R': case 'V': case 'I': parts.push_back(operand(*src[next_src++])); break;
+      case 'M': parts.push_back(address(p, in.addr)); break;
+      case 'A':
+        if (in.addr.kind == Address::Kind::Var && in.addr.offset == 0)
+          parts.push_back(p.vars[size_t(in.addr.var)].name);
+        else
+          parts.push_back(address(p, in.addr));
+        break;
+      case 'L': parts.push_back(label_of(p, in.target)); break;
+    }
+  }
+  std::string line = "  " + m;
+  for (size_t k = 0; k < parts.size(); ++k) line += (k ? ", " : std::string(m.size() < 8 ? 8 - m.size() : 1, ' ')) + parts[k];
+  return line;
+}
+
 std::string disassemble(const Program& p) {
   std::ostringstream os;
   os << "lock " << p.name << "\n";
@@ -74,34 +105,7 @@ std::string disassemble(const Program& p) {
   for (size_t i = 0; i < p.code.size(); ++i) {
     auto range = labels_at.equal_range(int(i));
     for (auto it = range.first; it != range.second; ++it) os << "\n" << it->second << ":\n";
-    const Instr& in = p.code[i];
-    const OpInfo& info = op_info(in.op);
-    std::string m = info.name;
-    if (info.sized && in.size != 8) {
-      m += ".";
-      m += std::to_string(in.size * 8);
-    }
-    std::string sig = info.sig;
-    std::vector<std::string> parts;
-    const Operand* src[] = {&in.a, &in.b, &in.c};
-    size_t next_src = 0;
-    for (char c : sig) {
-      switch (c) {
-        case 'D': parts.push_back(reg(in.rd)); break;
-        case 'R': case 'V': case 'I': parts.push_back(operand(*src[next_src++])); break;
-        case 'M': parts.push_back(address(p, in.addr)); break;
-        case 'A':
-          if (in.addr.kind == Address::Kind::Var && in.addr.offset == 0)
-            parts.push_back(p.vars[size_t(in.addr.var)].name);
-          else
-            parts.push_back(address(p, in.addr));
-          break;
-        case 'L': parts.push_back(label_of(p, in.target)); break;
-      }
-    }
-    std::string line = "  " + m;
-    for (size_t k = 0; k < parts.size(); ++k) line += (k ? ", " : std::string(m.size() < 8 ? 8 - m.size() : 1, ' ')) + parts[k];
-    os << line << "\n";
+    os << disassemble_instr(p, i) << "\n";
   }
   return os.str();
 }

@@ -104,5 +104,7 @@ Program assemble(const std::string& source, const AssembleOptions& opt);
 
 // Readable listing: one instruction per line, labels restored, addresses symbolic.
 std::string disassemble(const Program& p);
+// One instruction as the listing prints it ("  faa     r1, [next], 1").
+std::string disassemble_instr(const Program& p, size_t index);
 
 }  // namespace lockstep::isa

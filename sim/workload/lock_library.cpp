@@ -3,6 +3,7 @@
 // that says `lock: mcs` means the same lock on every machine.
 #include "workload/lock_library.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -65,6 +66,22 @@ isa::Program load_lock(const config::Point& point) {
   opt.file = file;
   opt.ncpu = point.workload.threads > 0 ? point.workload.threads : point.machine.cores;
   opt.line_bytes = point.machine.l1.line_bytes;
+  // Parameters the lock does not declare: named at their YAML line, with the nearest one.
+  std::vector<std::string> declared;
+  for (const auto& [name, value] : isa::assemble(text, opt).params) declared.push_back(name);
+  for (const auto& [name, value] : point.workload.lock_params) {
+    if (std::find(declared.begin(), declared.end(), name) != declared.end()) continue;
+    auto at = point.lock_param_locs.find(name);
+    std::string msg = "workload.lock_params: lock '" + point.workload.lock + "' has no parameter '" + name + "'";
+    const std::string near = nearest(name, declared);
+    if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+    if (declared.empty()) msg += "; it has no parameters";
+    else if (near.empty()) {
+      msg += "; its parameters:";
+      for (size_t i = 0; i < declared.size(); ++i) msg += (i ? ", " : " ") + declared[i];
+    }
+    throw InputError(at == point.lock_param_locs.end() ? msg : at->second + ": " + msg);
+  }
   opt.params = point.workload.lock_params;
   return isa::assemble(text, opt);
 }
