@@ -15,4 +15,5 @@ int cmd_validate(int argc, char** argv);   // lockstep validate EXPERIMENT.yaml 
 int cmd_bench(int argc, char** argv);      // lockstep bench [...]
 int cmd_plot(int argc, char** argv);       // lockstep plot DIR [--y METRIC]... [-o FILE]
 int cmd_model(int argc, char** argv);      // lockstep model ticket [--cores LIST] [--from EXPERIMENT.yaml] ...
+int cmd_merge(int argc, char** argv);      // lockstep merge DIR
 }  // namespace lockstep::app

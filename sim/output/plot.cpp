@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "output/atomic_file.hpp"
+#include "output/summary.hpp"
 
 namespace lockstep::output {
 
@@ -329,13 +330,7 @@ std::string line_chart_svg(const LineChart& chart) {
   return s;
 }
 
-const std::vector<std::string>& summary_metrics() {
-  static const std::vector<std::string> m = {"cycles",      "acquisitions", "acq_per_kcycle", "handoff_mean",
-                                             "handoff_p50", "handoff_p99",  "inv_per_acq",    "bus_per_acq",
-                                             "msgs_per_acq", "wb_per_acq",  "jain",           "handoff_count",
-                                             "handoff_ratio", "wait_p50",   "wait_p99",       "hold_mean"};
-  return m;
-}
+const std::vector<std::string>& summary_metrics() { return fixed_figure_columns(); }
 
 SummaryTable read_summary_csv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -349,12 +344,16 @@ SummaryTable read_summary_csv(const std::string& path) {
   const auto& metrics = summary_metrics();
   if (records.empty()) throw InputError(located(path, 1, 0, "empty file, expected a summary.csv header"));
   t.header = records[0].fields;
-  const bool ok = t.header.size() >= 1 + metrics.size() && t.header[0] == "point" &&
-                  std::equal(metrics.begin(), metrics.end(), t.header.end() - long(metrics.size()));
+  // The swept paths sit between `point` and `cycles`; every column from `cycles` on is a
+  // figure (the fixed ones, then whatever scalars stats.json had), so none is assumed last.
+  const auto first = std::find(t.header.begin(), t.header.end(), metrics.front());
+  const bool ok = !t.header.empty() && t.header[0] == "point" && first != t.header.end() &&
+                  size_t(t.header.end() - first) >= metrics.size() && std::equal(metrics.begin(), metrics.end(), first);
   if (!ok)
     throw InputError(located(path, 1, 0, "not a lockstep summary: expected columns point, <swept paths...>, " +
-                                             join(metrics, ", ")));
-  t.swept_paths.assign(t.header.begin() + 1, t.header.end() - long(metrics.size()));
+                                             join(metrics, ", ") + ", ..."));
+  t.swept_paths.assign(t.header.begin() + 1, first);
+  t.metrics.assign(first, t.header.end());
   for (size_t i = 1; i < records.size(); ++i) {
     if (records[i].fields.size() != t.header.size())
       throw InputError(located(path, records[i].line, 0,
@@ -363,6 +362,28 @@ SummaryTable read_summary_csv(const std::string& path) {
     t.rows.push_back(records[i].fields);
   }
   return t;
+}
+
+std::string resolve_metric(const SummaryTable& t, const std::string& metric) {
+  if (std::find(t.metrics.begin(), t.metrics.end(), metric) != t.metrics.end()) return metric;
+  const std::string fixed_name = fixed_column_for(metric);  // handoff_cycles.p50 is handoff_p50
+  if (!fixed_name.empty()) return fixed_name;
+  // A last part alone (cache_to_cache for coherence.cache_to_cache) when only one column ends so.
+  std::vector<std::string> hits;
+  for (const auto& m : t.metrics)
+    if (m.size() > metric.size() && m.compare(m.size() - metric.size(), metric.size(), metric) == 0 &&
+        m[m.size() - metric.size() - 1] == '.')
+      hits.push_back(m);
+  if (hits.size() == 1) return hits[0];
+  std::string msg = "plot: unknown metric '" + metric + "'";
+  if (hits.size() > 1) {
+    msg += "; it could be any of " + join(hits, ", ");
+  } else {
+    const std::string near = nearest(metric, t.metrics);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+  }
+  throw InputError(msg + " (metrics: every column of " + t.path + " from cycles on, e.g. " +
+                   join(summary_metrics(), ", ") + ", coherence.cache_to_cache)");
 }
 
 std::vector<std::string> default_plot_metrics(const SummaryTable& table) {
@@ -376,14 +397,9 @@ std::vector<std::string> default_plot_metrics(const SummaryTable& table) {
   return {any_bus || table.rows.empty() ? "bus_per_acq" : "msgs_per_acq", "inv_per_acq", "acq_per_kcycle"};
 }
 
-LineChart summary_chart(const SummaryTable& t, const std::string& metric, const PlotRequest& req, std::string* note) {
-  const auto& metrics = summary_metrics();
-  if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
-    std::string msg = "plot: unknown metric '" + metric + "'";
-    const std::string near = nearest(metric, metrics);
-    if (!near.empty()) msg += "; did you mean '" + near + "'?";
-    throw InputError(msg + " (metrics: " + join(metrics, ", ") + ")");
-  }
+LineChart summary_chart(const SummaryTable& t, const std::string& metric_asked, const PlotRequest& req,
+                        std::string* note) {
+  const std::string metric = resolve_metric(t, metric_asked);
   const auto& swept = t.swept_paths;
   if (swept.empty())
     throw InputError("plot: " + t.path + " sweeps nothing: there is no swept column to put on the x axis");
@@ -452,8 +468,10 @@ LineChart summary_chart(const SummaryTable& t, const std::string& metric, const 
 PlotOutcome write_summary_plots(const std::string& dir, const PlotRequest& req) {
   const SummaryTable t = read_summary_csv((std::filesystem::path(dir) / "summary.csv").string());
   std::vector<std::string> metrics;
-  for (const auto& m : req.metrics.empty() ? default_plot_metrics(t) : req.metrics)
+  for (const auto& asked : req.metrics.empty() ? default_plot_metrics(t) : req.metrics) {
+    const std::string m = resolve_metric(t, asked);
     if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
+  }
   if (!req.output.empty() && metrics.size() != 1)
     throw InputError("plot: -o FILE writes one plot: name exactly one metric with --y (got " +
                      std::to_string(metrics.size()) + ")");

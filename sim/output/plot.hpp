@@ -48,14 +48,19 @@ struct SummaryTable {
   std::string path;                               // for messages
   std::vector<std::string> swept_paths;           // header columns between point and cycles
   std::vector<std::string> header;
+  std::vector<std::string> metrics;               // header columns from cycles on
   std::vector<std::vector<std::string>> rows;     // each header.size() fields
 };
 
-// The figure columns of summary.csv, in order (cycles ... jain).
+// The fixed figure columns of summary.csv, in order (cycles ... hold_mean); more follow them.
 const std::vector<std::string>& summary_metrics();
 
 // Throws InputError when the file is missing or is not a summary (message: path:line).
 SummaryTable read_summary_csv(const std::string& path);
+
+// The column `metric` names: a column from cycles on, or the last part of exactly one dotted
+// column (cache_to_cache -> coherence.cache_to_cache). InputError naming the nearest otherwise.
+std::string resolve_metric(const SummaryTable& table, const std::string& metric);
 
 struct PlotRequest {
   std::vector<std::string> metrics;  // summary columns; empty = default_plot_metrics
