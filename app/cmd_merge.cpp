@@ -13,6 +13,7 @@
 #include "output/merge.hpp"
 #include "output/pivot.hpp"
 #include "output/plot.hpp"
+#include "output/report.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -45,6 +46,10 @@ int cmd_merge(int argc, char** argv) {
       plots += ',';
       plots += fs::path(file).filename().string();
     }
+  if (m.present > 0) {
+    output::write_report(dir);
+    plots += ",report.html";
+  }
   std::cout << "\n" << m.present << " of " << rec.points.size() << " point(s) merged -> " << dir << "/{summary.csv"
             << plots << "}\n";
   if (!m.missing.empty()) {

@@ -19,6 +19,7 @@
 #include "output/emit.hpp"
 #include "output/pivot.hpp"
 #include "output/plot.hpp"
+#include "output/report.hpp"
 #include "run/simulate.hpp"
 
 namespace po = boost::program_options;
@@ -131,6 +132,10 @@ int cmd_run(int argc, char** argv) {
   if (run.summary_written && (exp.swept_paths.size() == 1 || exp.swept_paths.size() == 2)) {
     for (const auto& file : output::write_summary_plots(run.dir).files)
       plots += "," + fs::path(file).filename().string();
+  }
+  if (run.summary_written) {
+    output::write_report(run.dir);
+    plots += ",report.html";
   }
   std::cout << "\n" << run.results.size() << " point(s) in " << where.str() << " s";
   if (run.reused) std::cout << " (" << run.reused << " seed run(s) kept by --resume)";
