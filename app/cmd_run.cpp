@@ -1,5 +1,8 @@
 // lockstep run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--jobs N]
-//                              [--shard I/N] [--trace FORMAT]
+//                              [--shard I/N] [--trace FORMAT] [--force | --resume]
+//                              [--seeds K] [--progress] [--emit slurm|parallel [--shards N]]
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -13,26 +16,56 @@
 #include "common/error.hpp"
 #include "config/loader.hpp"
 #include "output/driver.hpp"
+#include "output/emit.hpp"
 #include "output/pivot.hpp"
 #include "output/plot.hpp"
+#include "output/report.hpp"
 #include "run/simulate.hpp"
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace lockstep::app {
 
 namespace {
-const char* kUsage = "usage: lockstep run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--jobs N] "
-                     "[--shard I/N] [--trace FORMAT]";
+const char* kUsage = "usage: lockstep run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--jobs N]\n"
+                     "                    [--shard I/N] [--trace FORMAT] [--force | --resume] [--seeds K] [--progress]\n"
+                     "                    [--emit slurm|parallel [--shards N]]";
+
+// What a shard launched by --emit needs to simulate the same points: the experiment and
+// every option that changes what is simulated.
+std::vector<std::string> emitted_run_args(const po::variables_map& vm, const std::string& file) {
+  std::vector<std::string> a = {fs::absolute(file).lexically_normal().string()};
+  if (vm.count("set"))
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) a.insert(a.end(), {"--set", s});
+  if (vm.count("seed")) a.insert(a.end(), {"--seed", std::to_string(vm["seed"].as<uint64_t>())});
+  if (vm["seeds"].as<int>() != 1) a.insert(a.end(), {"--seeds", std::to_string(vm["seeds"].as<int>())});
+  if (vm.count("trace")) a.insert(a.end(), {"--trace", vm["trace"].as<std::string>()});
+  return a;
 }
+
+std::string self_path() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("lockstep") : exe.string();
+}
+}  // namespace
 
 int cmd_run(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()
       ("help,h", "this text")
       ("jobs,j", po::value<int>()->default_value(1), "points simulated in parallel (results do not depend on it)")
-      ("shard", po::value<std::string>(), "run only points with index % N == I (I/N)")
-      ("trace", po::value<std::string>(), "write DIR/points/POINT/trace.txt in FORMAT (text)");
+      ("shard", po::value<std::string>(), "run only points with index % N == I (I/N); `lockstep merge DIR` joins shards")
+      ("trace", po::value<std::string>(), "write DIR/points/POINT/trace.txt in FORMAT (text)")
+      ("force", "clear lockstep's files from DIR first, whatever experiment they belong to")
+      ("resume", "keep the points of DIR whose stats.json has the same config hash; run the rest")
+      ("seeds", po::value<int>()->default_value(1), "run every point with K seeds (seed, seed+1, ...); "
+                                                    "summary.csv shows means and METRIC_ci95 columns")
+      ("progress", "report progress on stderr (the default when stderr is a terminal)")
+      ("emit", po::value<std::string>(), "print a Slurm array script (slurm) or a GNU parallel command line "
+                                         "(parallel) that runs the shards and merges them; simulates nothing")
+      ("shards", po::value<int>(), "with --emit: number of shards (default: one per point, at most 1000)");
   add_experiment_options(opts);
   Parsed parsed = parse_args(argc, argv, opts, "run", kUsage);
   if (parsed.help) return kExitOk;
@@ -44,34 +77,75 @@ int cmd_run(int argc, char** argv) {
   output::RunOptions ro;
   ro.jobs = vm["jobs"].as<int>();
   if (ro.jobs < 1) throw InputError("run: --jobs must be at least 1");
+  ro.seeds = vm["seeds"].as<int>();
+  if (ro.seeds < 1 || ro.seeds > 1000) throw InputError("run: --seeds must be between 1 and 1000");
   if (vm.count("shard")) std::tie(ro.shard_index, ro.shard_count) = output::parse_shard(vm["shard"].as<std::string>());
   if (vm.count("trace")) {
     ro.trace_format = vm["trace"].as<std::string>();
     if (ro.trace_format.empty()) throw InputError("run: --trace needs a format (text)");
   }
+  if (vm.count("force") && vm.count("resume"))
+    throw InputError("run: --force clears the folder and --resume keeps it: give one of them");
+  if (vm.count("force")) ro.dir_mode = output::DirMode::Force;
+  if (vm.count("resume")) ro.dir_mode = output::DirMode::Resume;
+  if (vm.count("progress") || ::isatty(STDERR_FILENO)) ro.progress = &std::cerr;
+  if (vm.count("shards") && !vm.count("emit")) throw InputError("run: --shards goes with --emit (use --shard I/N to run one)");
   ro.argv.assign(argv, argv + argc);
   ro.argv.insert(ro.argv.begin(), "lockstep");
 
   const config::LoadOptions lo = experiment_options(vm);
-
   const config::Experiment exp = config::load_experiment(files[0], lo);
+
+  if (vm.count("emit")) {
+    if (vm.count("shard")) throw InputError("run: --emit writes the shard commands itself; leave out --shard");
+    output::EmitSpec spec;
+    spec.format = vm["emit"].as<std::string>();
+    spec.lockstep = self_path();
+    spec.run_args = emitted_run_args(vm, files[0]);
+    spec.dir = fs::absolute(exp.output_dir).lexically_normal().string();
+    spec.workdir = fs::current_path().string();
+    spec.name = exp.name;
+    spec.points = exp.points.size();
+    spec.shards = output::default_shards(exp.points.size());
+    if (vm.count("shards")) {
+      spec.shards = vm["shards"].as<int>();
+      if (spec.shards < 1 || size_t(spec.shards) > exp.points.size())
+        throw InputError("run: --shards must be between 1 and the number of points (" +
+                         std::to_string(exp.points.size()) + ")");
+    }
+    std::cout << output::emit_script(spec);
+    return kExitOk;
+  }
+
   const output::RunResult run = output::run_experiment(
       exp, ro, [](const config::Point& p, const sim::SimOptions& so) { return sim::simulate(p, so); });
 
-  std::cout << output::summary_table(exp.swept_paths, run.results);
-  std::cout << output::pivot_tables(exp.swept_paths, run.results, output::default_pivot_metrics(run.results));
+  const output::Summary summary = output::build_summary(exp.swept_paths, run.results);
+  std::cout << output::summary_table(summary, exp.swept_paths.size());
+  std::cout << output::pivot_tables(exp.swept_paths, summary, output::default_pivot_metrics(summary));
   std::ostringstream where;
   where.precision(3);
   where << std::fixed << run.wall_seconds;
   // A sweep over one or two paths draws as lines (series x values); more paths need the
   // user to pick two, which `lockstep plot --series --x` does.
   std::string plots;
-  if (exp.swept_paths.size() == 1 || exp.swept_paths.size() == 2) {
+  if (run.summary_written && (exp.swept_paths.size() == 1 || exp.swept_paths.size() == 2)) {
     for (const auto& file : output::write_summary_plots(run.dir).files)
-      plots += "," + std::filesystem::path(file).filename().string();
+      plots += "," + fs::path(file).filename().string();
   }
-  std::cout << "\n" << run.results.size() << " point(s) in " << where.str() << " s -> " << run.dir
-            << "/{summary.csv,manifest.json" << plots << ",points/*/stats.json}\n";
+  if (run.summary_written) {
+    output::write_report(run.dir);
+    plots += ",report.html";
+  }
+  std::cout << "\n" << run.results.size() << " point(s) in " << where.str() << " s";
+  if (run.reused) std::cout << " (" << run.reused << " seed run(s) kept by --resume)";
+  if (run.summary_written) {
+    std::cout << " -> " << run.dir << "/{summary.csv," << (ro.shard_count == 1 ? "manifest.json" : "manifest.shard-*.json")
+              << plots << ",points/*/stats.json}\n";
+  } else {
+    std::cout << " -> " << run.dir << "/points/*/stats.json (shard " << ro.shard_index << "/" << ro.shard_count
+              << "; `lockstep merge " << run.dir << "` builds summary.csv once every shard has run)\n";
+  }
   return kExitOk;
 }
 

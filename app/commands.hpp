@@ -14,7 +14,8 @@ int cmd_calibrate(int argc, char** argv);  // lockstep calibrate [-o FILE]
 int cmd_validate(int argc, char** argv);   // lockstep validate EXPERIMENT.yaml ...
 int cmd_bench(int argc, char** argv);      // lockstep bench [...]
 int cmd_plot(int argc, char** argv);       // lockstep plot DIR [--y METRIC]... [-o FILE]
-int cmd_model(int argc, char** argv);
-int cmd_lock(int argc, char** argv);        // lockstep lock show NAME|FILE [--threads N]
-int cmd_check_lock(int argc, char** argv);  // lockstep check lock NAME|FILE ... (argv[0] == "lock")      // lockstep model ticket [--cores LIST] [--from EXPERIMENT.yaml] ...
+int cmd_model(int argc, char** argv);      // lockstep model ticket [--cores LIST] [--from EXPERIMENT.yaml] ...
+int cmd_lock(int argc, char** argv);       // lockstep lock show NAME|FILE [--threads N]
+int cmd_check_lock(int argc, char** argv); // lockstep check lock NAME|FILE ... (argv[0] == "lock")
+int cmd_merge(int argc, char** argv);      // lockstep merge DIR
 }  // namespace lockstep::app

@@ -21,6 +21,7 @@ struct Subcommand {
 
 const Subcommand kSubcommands[] = {
     {"run", lockstep::app::cmd_run, "simulate an experiment: run EXPERIMENT.yaml [-o DIR] [--set path=value]..."},
+    {"merge", lockstep::app::cmd_merge, "join the points of shards into summary.csv and plots: merge DIR"},
     {"plot", lockstep::app::cmd_plot, "draw summary.csv as SVG charts: plot DIR [--y METRIC]... [-o FILE]"},
     {"list", lockstep::app::cmd_list, "list built-in locks, protocols, topologies, machine presets and config keys"},
     {"protocol", lockstep::app::cmd_protocol, "show a protocol table: protocol show NAME [--format md|dot]"},

@@ -11,6 +11,12 @@ packages=(
   g++-aarch64-linux-gnu qemu-user
 )
 
+# --test: also what only the test suite uses (the HTML report is loaded in headless Chromium;
+# the emitted GNU parallel line is run). The flagship (scripts/quickstart.sh) needs neither.
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(chromium parallel)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   # "install ok installed" is the only state in which the package is really there

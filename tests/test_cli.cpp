@@ -156,7 +156,7 @@ TEST_CASE("cli: run writes summary.csv, stats.json per point and manifest.json")
   CHECK(count_lines(csv) == 5);
   CHECK(csv.rfind("point,workload.lock,machine.cores,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,"
                   "handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,"
-                  "wait_p50,wait_p99,hold_mean\n",
+                  "wait_p50,wait_p99,hold_mean,",
                   0) == 0);
   int points = 0;
   for (const auto& d : fs::directory_iterator(out / "points")) {
@@ -206,12 +206,25 @@ TEST_CASE("cli: same seed twice, --jobs 2 and shards give the same bytes") {
     CHECK(in0 != in1);  // every point in exactly one shard, with the same bytes
     CHECK(a == slurp(t.path / (in0 ? "s0" : "s1") / "points" / name / "stats.json"));
   }
-  // Shard rows are the full run's rows, split by point index (points 0, 2 | 1, 3).
+  // A shard writes no summary of its own (it would hide the others' points); `lockstep merge`
+  // builds one from the points present: the full run's rows, split by point index (0, 2 | 1, 3).
+  CHECK(!fs::exists(t.path / "s0" / "summary.csv"));
+  CHECK(!fs::exists(t.path / "s1" / "summary.csv"));
   std::vector<std::string> rows;
   std::istringstream in(csv);
   for (std::string line; std::getline(in, line);) rows.push_back(line + "\n");
+  auto m = lockstep("merge '" + (t.path / "s0").string() + "'");
+  CHECK(m.status == 0);
+  CHECK(m.err.find("2 run(s) missing (not run yet, or run with another config): 001_lock-tas_cores-4 "
+                   "003_lock-ticket_cores-4") != std::string::npos);
   CHECK(slurp(t.path / "s0" / "summary.csv") == rows[0] + rows[1] + rows[3]);
+  CHECK(lockstep("merge '" + (t.path / "s1").string() + "'").status == 0);
   CHECK(slurp(t.path / "s1" / "summary.csv") == rows[0] + rows[2] + rows[4]);
+  // Both shards into one folder: the second to finish completes the set and writes the summary.
+  run("both", "--shard 1/2");
+  CHECK(!fs::exists(t.path / "both" / "summary.csv"));
+  run("both", "--shard 0/2");
+  CHECK(slurp(t.path / "both" / "summary.csv") == csv);
 }
 
 TEST_CASE("cli: --set and --seed reach the simulation") {

@@ -206,7 +206,7 @@ TEST_CASE("stats.json: every contract field, with the values given") {
   CHECK(keys == std::vector<std::string>{"schema", "point", "seed", "config", "cycles", "acquisitions", "throughput",
                                          "handoff_cycles", "wait_cycles", "hold_cycles", "release_cycles", "coherence",
                                          "per_acquisition", "fairness", "per_core",
-                                         "extra"});
+                                         "extra", "config_hash"});
   CHECK(text.find("spin_iterations_skipped") == std::string::npos);
   CHECK(text.find("123456") == std::string::npos);  // engine events
   CHECK(text.back() == '\n');
@@ -239,14 +239,31 @@ TEST_CASE("stats.json: the output folder is not part of the config") {
 TEST_CASE("summary.csv: header and row exactly") {
   SamplePoint sp;
   const std::vector<std::string> paths = {"machine.cores", "workload.lock"};
-  output::PointResult r{&sp.p, sample_stats()};
+  output::PointResult r{&sp.p, sample_stats(), {}};
   CHECK(output::summary_csv_header(paths) ==
         "point,machine.cores,workload.lock,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,"
         "handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,"
         "wait_p99,hold_mean");
-  CHECK(output::summary_csv_row(paths, r) == "001_cores-3_lock-mcs,3,mcs,40000,30,0.75,400,300,1000,0.666667,3,1.5,0.333333,0.9,5,0.166667,0,0,0");
+  CHECK(output::summary_csv_row(paths, r).rfind(
+            "001_cores-3_lock-mcs,3,mcs,40000,30,0.75,400,300,1000,0.666667,3,1.5,0.333333,0.9,5,0.166667,0,0,0,", 0) == 0);
   const std::string csv = output::summary_csv(paths, {r, r});
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
+  // After the fixed columns, every other scalar of stats.json by dotted path, in stats.json's
+  // order; figures a fixed column already shows (handoff_cycles.p50 = handoff_p50) are not
+  // repeated, and unmeasured distributions (null) leave their fields empty.
+  CHECK(csv.substr(0, csv.find('\n')) ==
+        output::summary_csv_header(paths) +
+            ",handoff_cycles.p90,handoff_cycles.max,wait_cycles.count,wait_cycles.mean,wait_cycles.p90,"
+            "wait_cycles.max,hold_cycles.count,hold_cycles.p50,hold_cycles.p90,hold_cycles.p99,hold_cycles.max,"
+            "release_cycles.count,release_cycles.mean,release_cycles.p50,release_cycles.p90,release_cycles.p99,"
+            "release_cycles.max,coherence.bus_transactions,coherence.messages,coherence.invalidations,"
+            "coherence.gets,coherence.getm,coherence.upgrades,coherence.writebacks,coherence.cache_to_cache,"
+            "coherence.memory_reads,coherence.messages_by_type.GetS,coherence.messages_by_type.Inv,"
+            "per_acquisition.micro_ops,fairness.min_acquisitions,fairness.max_acquisitions,fairness.reacquires,"
+            "extra.link_util");
+  CHECK(csv.substr(csv.find('\n') + 1, csv.find('\n', csv.find('\n') + 1) - csv.find('\n') - 1) ==
+        "001_cores-3_lock-mcs,3,mcs,40000,30,0.75,400,300,1000,0.666667,3,1.5,0.333333,0.9,5,0.166667,0,0,0,"
+        "1000,1000,0,,,,0,,,,,0,,,,,,90,45,20,31,32,33,10,34,35,5,7,30,10,20,0,0.123457");
   CHECK(output::summary_csv_header({}) ==
         "point,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,handoff_p99,inv_per_acq,bus_per_acq,"
         "msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,wait_p99,hold_mean");
@@ -380,11 +397,13 @@ TEST_CASE("driver: a shard runs and lists only its points; traces go beside stat
   REQUIRE(r.results.size() == 2);
   CHECK(r.results[0].point->index == 1);
   CHECK(r.results[1].point->index == 3);
-  const std::string csv = slurp(t.path / "summary.csv");
-  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
-  CHECK(csv.find("001_cores-2") != std::string::npos);
-  CHECK(csv.find("003_cores-4") != std::string::npos);
-  CHECK(csv.find("000_cores-1") == std::string::npos);
+  // A shard writes no summary of its own points (it would hide the other shards' points).
+  CHECK(!r.summary_written);
+  CHECK(!fs::exists(t.path / "summary.csv"));
+  CHECK(!fs::exists(t.path / "manifest.json"));
+  CHECK(nlohmann::json::parse(slurp(t.path / "manifest.shard-1-of-2.json"))["points_run"] == 2);
+  CHECK(fs::exists(t.path / "points" / "001_cores-2" / "stats.json"));
+  CHECK(fs::exists(t.path / "points" / "003_cores-4" / "stats.json"));
   CHECK(!fs::exists(t.path / "points" / "000_cores-1"));
   CHECK(slurp(t.path / "points" / "003_cores-4" / "trace.txt") == "text 003_cores-4\n");
 }
@@ -430,7 +449,7 @@ TEST_CASE("pivot: a two-path sweep becomes a grid per metric; other sweeps print
     s.cycles = 1000;
     s.coherence.bus_transactions = uint64_t(10 * (i + 1));
     s.coherence.invalidations = uint64_t(5 * i);
-    rs.push_back(output::PointResult{&pts[size_t(i)], s});
+    rs.push_back(output::PointResult{&pts[size_t(i)], s, {}});
   }
   std::vector<std::string> paths = {"workload.lock", "machine.cores"};
   auto metrics = output::default_pivot_metrics(rs);

@@ -147,10 +147,47 @@ TEST_CASE("plot: the SVG is well formed, one polyline per series, legend in orde
   CHECK(all_matches(svg, "class=\"legend-name\"[^>]*>([^<]*)<") ==
         std::vector<std::string>{"tas", "ticket", "mcs &lt;&amp;&gt;"});
   CHECK(svg.find(">workload.lock</text>") != std::string::npos);
-  CHECK(svg.find(">machine.cores</text>") != std::string::npos);
+  CHECK(svg.find(">machine.cores (log2 scale)</text>") != std::string::npos);  // 1, 2, 4, ... 32
   CHECK(svg.find(">bus_per_acq</text>") != std::string::npos);
 
   CHECK(output::line_chart_svg(sample_chart()) == svg);
+}
+
+TEST_CASE("plot: numeric x at its values (log2 for powers of two); error bars from _ci95") {
+  output::LineChart c;
+  c.points = {{"a", "10", 1, 0}, {"a", "40", 2, 0.5}, {"a", "140", 3, 0}};
+  std::string svg = output::line_chart_svg(c);
+  auto xs = [&](const std::string& text) {
+    const auto pts = all_matches(text, "<polyline points=\"([^\"]*)\"");
+    REQUIRE(pts.size() == 1);
+    std::vector<double> out;
+    std::istringstream in(pts[0]);
+    for (std::string pair; in >> pair;) out.push_back(std::stod(pair.substr(0, pair.find(','))));
+    return out;
+  };
+  std::vector<double> x = xs(svg);
+  REQUIRE(x.size() == 3);
+  // 10, 40, 140 cycles: 40 sits 30/130 of the way, not half-way.
+  CHECK((x[1] - x[0]) / (x[2] - x[0]) == doctest::Approx(30.0 / 130.0).epsilon(0.002));
+  CHECK(svg.find("(log2 scale)") == std::string::npos);
+  CHECK(all_matches(svg, "<path class=\"err\" d=\"([^\"]*)\"").size() == 1);  // only the point with err > 0
+  c.points = {{"a", "2", 1, 0}, {"a", "8", 2, 0}, {"a", "32", 3, 0}};
+  x = xs(output::line_chart_svg(c));
+  CHECK((x[1] - x[0]) == doctest::Approx(x[2] - x[1]).epsilon(0.002));  // log2: 1, 3, 5
+  CHECK(output::line_chart_svg(c).find("(log2 scale)") != std::string::npos);
+
+  // summary_chart takes the error bar from METRIC_ci95.
+  TempDir t;
+  t.write("summary.csv", std::string("point,machine.cores,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,"
+                                     "handoff_p99,inv_per_acq,bus_per_acq,msgs_per_acq,wb_per_acq,jain,handoff_count,"
+                                     "handoff_ratio,wait_p50,wait_p99,hold_mean,jain_ci95\n") +
+                             "0,2,1,1,1,1,1,1,1,1,0,1,0.9,0,0,0,0,0,0.05\n"
+                             "1,4,1,1,1,1,1,1,1,1,0,1,0.8,0,0,0,0,0,0.1\n");
+  const auto table = output::read_summary_csv((t.path / "summary.csv").string());
+  const auto chart = output::summary_chart(table, "jain", {});
+  REQUIRE(chart.points.size() == 2);
+  CHECK(chart.points[1].err == 0.1);
+  CHECK(chart.y_title == "Jain's fairness index");
 }
 
 TEST_CASE("plot: small fractional data gets decimal ticks; all-zero data a 0..1 axis") {
@@ -276,7 +313,12 @@ sweep:
   r = lockstep_cmd("plot '" + out.string() + "' --y jain --x workload.lock -o '" + (t.path / "j.svg").string() + "'");
   CHECK(r.status == 0);
   const std::string j = slurp(t.path / "j.svg");
-  CHECK(all_matches(j, "<polyline points=\"([^\"]*)\"").size() == 3);  // one line per core count
+  // Locks are categories: bars, grouped by lock, one colour per core count; no lines.
+  CHECK(all_matches(j, "<polyline points=\"([^\"]*)\"").empty());
+  CHECK(all_matches(j, "<rect class=\"bar\" x=\"([^\"]*)\"").size() == 6);
+  // The experiment's name heads every chart; the y axis says what is counted, with units.
+  CHECK(first[0].find(">plot-small: bus transactions per acquisition</text>") != std::string::npos);
+  CHECK(first[2].find(">acquisitions per 1000 cycles</text>") != std::string::npos);
 
   r = lockstep_cmd("plot '" + out.string() + "' --y bus_per_acc");
   CHECK(r.status == 2);

@@ -10,15 +10,18 @@
 namespace lockstep::output {
 
 struct PivotMetric {
-  std::string title;                        // "bus transactions per acquisition"
-  double (*value)(const stats::Point&);
+  std::string title;   // "bus transactions per acquisition"
+  std::string column;  // the summary column it shows: "bus_per_acq"
 };
 
 // The metrics shown after a run: traffic per acquisition (bus on a bus, messages on a
 // network), invalidations per acquisition, throughput.
+std::vector<PivotMetric> default_pivot_metrics(const Summary& s);
 std::vector<PivotMetric> default_pivot_metrics(const std::vector<PointResult>& results);
 
 // "" unless swept_paths has exactly two entries.
+std::string pivot_tables(const std::vector<std::string>& swept_paths, const Summary& s,
+                         const std::vector<PivotMetric>& metrics);
 std::string pivot_tables(const std::vector<std::string>& swept_paths, const std::vector<PointResult>& results,
                          const std::vector<PivotMetric>& metrics);
 

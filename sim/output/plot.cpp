@@ -9,6 +9,8 @@
 
 #include "common/error.hpp"
 #include "output/atomic_file.hpp"
+#include "output/run_dir.hpp"
+#include "output/summary.hpp"
 
 namespace lockstep::output {
 
@@ -162,9 +164,27 @@ std::string metric_title(const std::string& m) {
       {"wait_p50", "median acquire wait (cycles)"},
       {"wait_p99", "99th percentile acquire wait (cycles)"},
       {"hold_mean", "mean hold time (cycles)"},
+      {"coherence.cache_to_cache", "cache-to-cache transfers"},
+      {"coherence.memory_reads", "memory reads"},
+      {"coherence.gets", "GetS requests"},
+      {"coherence.getm", "GetM requests"},
+      {"coherence.upgrades", "upgrades (S to M)"},
+      {"coherence.invalidations", "invalidations"},
+      {"coherence.bus_transactions", "bus transactions"},
+      {"coherence.messages", "network messages"},
+      {"extra.net.mean_hops", "mean hops per message"},
+      {"extra.net.max_link_utilisation", "busiest link's utilisation (fraction of cycles)"},
+      {"extra.net.mean_link_utilisation", "mean link utilisation (fraction of cycles)"},
   };
   for (const auto& [k, t] : kTitles)
     if (m == k) return t;
+  // Distributions in cycles: handoff_cycles.p90 -> "handoff cycles p90 (cycles)".
+  if (m.find("_cycles.") != std::string::npos && m.find(".count") == std::string::npos) {
+    std::string t = m;
+    std::replace(t.begin(), t.end(), '_', ' ');
+    std::replace(t.begin(), t.end(), '.', ' ');
+    return t + " (cycles)";
+  }
   return m;
 }
 
@@ -198,6 +218,33 @@ void check_path(const SummaryTable& t, const std::string& path, const char* opti
   throw InputError(msg);
 }
 
+// Where x values go: numeric when every category is a finite number (then log2 when all are
+// powers of two, as core counts usually are), else evenly spaced categories.
+struct XLayout {
+  bool numeric = false, log2 = false;
+  std::vector<double> pos;  // per category, in axis units
+  double lo = 0, hi = 0;
+};
+
+XLayout x_layout(const std::vector<std::string>& xs) {
+  XLayout l;
+  if (xs.size() < 2) return l;
+  std::vector<double> v;
+  for (const auto& x : xs) {
+    double d = 0;
+    if (!parse_double(x, d)) return l;
+    v.push_back(d);
+  }
+  l.numeric = true;
+  l.log2 = std::all_of(v.begin(), v.end(), [](double d) {
+    return d > 0 && d == std::exp2(std::round(std::log2(d)));
+  });
+  for (double d : v) l.pos.push_back(l.log2 ? std::log2(d) : d);
+  l.lo = *std::min_element(l.pos.begin(), l.pos.end());
+  l.hi = *std::max_element(l.pos.begin(), l.pos.end());
+  return l;
+}
+
 }  // namespace
 
 Axis round_axis(double data_max) {
@@ -222,8 +269,9 @@ std::string line_chart_svg(const LineChart& chart) {
   for (const auto& p : chart.points) {
     index_of(series, p.series);
     index_of(xs, p.x);
-    if (std::isfinite(p.y)) data_max = std::max(data_max, p.y);
+    if (std::isfinite(p.y)) data_max = std::max(data_max, p.y + (std::isfinite(p.err) ? std::max(p.err, 0.0) : 0.0));
   }
+  const XLayout xl = x_layout(xs);
   const Axis axis = round_axis(data_max);
 
   // The legend takes the room its longest entry needs; the plot gets the rest.
@@ -233,7 +281,12 @@ std::string line_chart_svg(const LineChart& chart) {
   const double right = kWidth - 24 - legend_w - 16;
   const double plot_w = right - kLeft, plot_h = kBottom - kTop;
   const double slot = xs.empty() ? plot_w : plot_w / double(xs.size());
-  auto x_at = [&](size_t i) { return kLeft + (double(i) + 0.5) * slot; };
+  // Numbers sit at their values (log2 when all are powers of two); categories in even slots.
+  auto x_at = [&](size_t i) {
+    if (!xl.numeric) return kLeft + (double(i) + 0.5) * slot;
+    const double pad = 28, span = xl.hi - xl.lo;
+    return kLeft + pad + (span > 0 ? (xl.pos[i] - xl.lo) / span : 0.5) * (plot_w - 2 * pad);
+  };
   auto y_at = [&](double v) { return kBottom - v / axis.max * plot_h; };
 
   std::string s;
@@ -269,40 +322,67 @@ std::string line_chart_svg(const LineChart& chart) {
   for (const auto& x : xs) label_w = std::max(label_w, text_width(x, 12) + 8);
   const size_t every = std::max<size_t>(1, size_t(std::ceil(label_w / slot)));
   s += "<g class=\"x-axis\">\n";
+  double last_label = -1e9;
   for (size_t i = 0; i < xs.size(); ++i) {
     const double x = x_at(i);
     s += "<line x1=\"" + px(x) + "\" y1=\"" + px(kBottom) + "\" x2=\"" + px(x) + "\" y2=\"" + px(kBottom + 5) +
          "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
-    if (i % every == 0)
+    // Numeric axes label every value that does not overlap the previous label.
+    const bool label = xl.numeric ? x - last_label >= label_w : i % every == 0;
+    if (label) {
+      last_label = x;
       s += "<text class=\"x-tick\" x=\"" + px(x) + "\" y=\"" + px(kBottom + 20) + "\" text-anchor=\"middle\">" +
            xml_escape(xs[i]) + "</text>\n";
+    }
   }
   s += "</g>\n";
   s += "<path class=\"frame\" d=\"M " + px(kLeft) + " " + px(kTop) + " V " + px(kBottom) + " H " + px(right) +
        "\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
   s += "<text class=\"x-title\" x=\"" + px((kLeft + right) / 2) + "\" y=\"" + px(kBottom + 46) +
-       "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(chart.x_title) + "</text>\n";
+       "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(chart.x_title + (xl.log2 ? " (log2 scale)" : "")) +
+       "</text>\n";
   const double ty = (kTop + kBottom) / 2;
   s += "<text class=\"y-title\" x=\"22\" y=\"" + px(ty) + "\" text-anchor=\"middle\" font-size=\"13\" "
        "transform=\"rotate(-90 22 " + px(ty) + ")\">" + xml_escape(chart.y_title) + "</text>\n";
 
-  // Series: the line first, then its markers on top.
+  // Series: numeric x as lines with markers on top; categorical x as grouped bars (a line
+  // between unordered categories would suggest an order that is not there).
+  const double group = slot * 0.8, bar_w = series.empty() ? group : group / double(series.size());
   for (size_t si = 0; si < series.size(); ++si) {
     const char* colour = kColours[si % kNumColours];
-    std::vector<std::pair<double, double>> at;
+    struct At {
+      double x, y, lo, hi;
+    };
+    std::vector<At> at;
     for (size_t xi = 0; xi < xs.size(); ++xi)
       for (const auto& p : chart.points)
         if (p.series == series[si] && p.x == xs[xi] && std::isfinite(p.y)) {
-          at.emplace_back(x_at(xi), y_at(p.y));
+          const double x = xl.numeric ? x_at(xi) : kLeft + double(xi) * slot + slot * 0.1 + (double(si) + 0.5) * bar_w;
+          const double e = std::isfinite(p.err) && p.err > 0 ? p.err : 0;
+          at.push_back({x, y_at(p.y), y_at(std::max(0.0, p.y - e)), y_at(p.y + e)});
           break;
         }
-    s += "<g class=\"series\">\n<polyline points=\"";
-    for (size_t i = 0; i < at.size(); ++i) {
-      if (i) s += ' ';
-      s += px(at[i].first) + "," + px(at[i].second);
+    s += "<g class=\"series\">\n";
+    if (xl.numeric) {
+      s += "<polyline points=\"";
+      for (size_t i = 0; i < at.size(); ++i) {
+        if (i) s += ' ';
+        s += px(at[i].x) + "," + px(at[i].y);
+      }
+      s += std::string("\" fill=\"none\" stroke=\"") + colour + "\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n";
+    } else {
+      for (const auto& a : at)
+        s += "<rect class=\"bar\" x=\"" + px(a.x - bar_w * 0.45) + "\" y=\"" + px(a.y) + "\" width=\"" +
+             px(bar_w * 0.9) + "\" height=\"" + px(kBottom - a.y) + "\" fill=\"" + colour + "\"/>\n";
     }
-    s += std::string("\" fill=\"none\" stroke=\"") + colour + "\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n";
-    for (const auto& [x, y] : at) s += marker(si, x, y, colour) + "\n";
+    // Error bars: the 95% confidence interval of the mean over seeds (summary's _ci95).
+    for (const auto& a : at)
+      if (a.hi < a.lo)
+        s += "<path class=\"err\" d=\"M " + px(a.x) + " " + px(a.lo) + " V " + px(a.hi) + " M " + px(a.x - 4) + " " +
+             px(a.lo) + " H " + px(a.x + 4) + " M " + px(a.x - 4) + " " + px(a.hi) + " H " + px(a.x + 4) +
+             "\" fill=\"none\" stroke=\"" + (xl.numeric ? colour : "#222222") + "\" stroke-width=\"1.5\"/>\n";
+    if (xl.numeric)
+      for (const auto& a : at) s += marker(si, a.x, a.y, colour) + "\n";
     s += "</g>\n";
   }
 
@@ -329,13 +409,7 @@ std::string line_chart_svg(const LineChart& chart) {
   return s;
 }
 
-const std::vector<std::string>& summary_metrics() {
-  static const std::vector<std::string> m = {"cycles",      "acquisitions", "acq_per_kcycle", "handoff_mean",
-                                             "handoff_p50", "handoff_p99",  "inv_per_acq",    "bus_per_acq",
-                                             "msgs_per_acq", "wb_per_acq",  "jain",           "handoff_count",
-                                             "handoff_ratio", "wait_p50",   "wait_p99",       "hold_mean"};
-  return m;
-}
+const std::vector<std::string>& summary_metrics() { return fixed_figure_columns(); }
 
 SummaryTable read_summary_csv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -349,12 +423,16 @@ SummaryTable read_summary_csv(const std::string& path) {
   const auto& metrics = summary_metrics();
   if (records.empty()) throw InputError(located(path, 1, 0, "empty file, expected a summary.csv header"));
   t.header = records[0].fields;
-  const bool ok = t.header.size() >= 1 + metrics.size() && t.header[0] == "point" &&
-                  std::equal(metrics.begin(), metrics.end(), t.header.end() - long(metrics.size()));
+  // The swept paths sit between `point` and `cycles`; every column from `cycles` on is a
+  // figure (the fixed ones, then whatever scalars stats.json had), so none is assumed last.
+  const auto first = std::find(t.header.begin(), t.header.end(), metrics.front());
+  const bool ok = !t.header.empty() && t.header[0] == "point" && first != t.header.end() &&
+                  size_t(t.header.end() - first) >= metrics.size() && std::equal(metrics.begin(), metrics.end(), first);
   if (!ok)
     throw InputError(located(path, 1, 0, "not a lockstep summary: expected columns point, <swept paths...>, " +
-                                             join(metrics, ", ")));
-  t.swept_paths.assign(t.header.begin() + 1, t.header.end() - long(metrics.size()));
+                                             join(metrics, ", ") + ", ..."));
+  t.swept_paths.assign(t.header.begin() + 1, first);
+  t.metrics.assign(first, t.header.end());
   for (size_t i = 1; i < records.size(); ++i) {
     if (records[i].fields.size() != t.header.size())
       throw InputError(located(path, records[i].line, 0,
@@ -363,6 +441,28 @@ SummaryTable read_summary_csv(const std::string& path) {
     t.rows.push_back(records[i].fields);
   }
   return t;
+}
+
+std::string resolve_metric(const SummaryTable& t, const std::string& metric) {
+  if (std::find(t.metrics.begin(), t.metrics.end(), metric) != t.metrics.end()) return metric;
+  const std::string fixed_name = fixed_column_for(metric);  // handoff_cycles.p50 is handoff_p50
+  if (!fixed_name.empty()) return fixed_name;
+  // A last part alone (cache_to_cache for coherence.cache_to_cache) when only one column ends so.
+  std::vector<std::string> hits;
+  for (const auto& m : t.metrics)
+    if (m.size() > metric.size() && m.compare(m.size() - metric.size(), metric.size(), metric) == 0 &&
+        m[m.size() - metric.size() - 1] == '.')
+      hits.push_back(m);
+  if (hits.size() == 1) return hits[0];
+  std::string msg = "plot: unknown metric '" + metric + "'";
+  if (hits.size() > 1) {
+    msg += "; it could be any of " + join(hits, ", ");
+  } else {
+    const std::string near = nearest(metric, t.metrics);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+  }
+  throw InputError(msg + " (metrics: every column of " + t.path + " from cycles on, e.g. " +
+                   join(summary_metrics(), ", ") + ", coherence.cache_to_cache)");
 }
 
 std::vector<std::string> default_plot_metrics(const SummaryTable& table) {
@@ -376,14 +476,9 @@ std::vector<std::string> default_plot_metrics(const SummaryTable& table) {
   return {any_bus || table.rows.empty() ? "bus_per_acq" : "msgs_per_acq", "inv_per_acq", "acq_per_kcycle"};
 }
 
-LineChart summary_chart(const SummaryTable& t, const std::string& metric, const PlotRequest& req, std::string* note) {
-  const auto& metrics = summary_metrics();
-  if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
-    std::string msg = "plot: unknown metric '" + metric + "'";
-    const std::string near = nearest(metric, metrics);
-    if (!near.empty()) msg += "; did you mean '" + near + "'?";
-    throw InputError(msg + " (metrics: " + join(metrics, ", ") + ")");
-  }
+LineChart summary_chart(const SummaryTable& t, const std::string& metric_asked, const PlotRequest& req,
+                        std::string* note) {
+  const std::string metric = resolve_metric(t, metric_asked);
   const auto& swept = t.swept_paths;
   if (swept.empty())
     throw InputError("plot: " + t.path + " sweeps nothing: there is no swept column to put on the x axis");
@@ -430,11 +525,11 @@ LineChart summary_chart(const SummaryTable& t, const std::string& metric, const 
   LineChart chart;
   chart.title = metric_title(metric);
   chart.x_title = x_path;
-  chart.y_title = metric;
+  chart.y_title = metric_title(metric);
   chart.legend_title = series_path;
   if (!fixed_text.empty()) chart.note = "other swept paths at their first value: " + join(fixed_text, ", ");
   if (note) *note = chart.note;
-  const size_t mc = column(t, metric), xc = column(t, x_path);
+  const size_t mc = column(t, metric), xc = column(t, x_path), ec = column(t, metric + "_ci95");
   const size_t sc = series_path.empty() ? 0 : column(t, series_path);
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const auto& r = t.rows[i];
@@ -444,6 +539,7 @@ LineChart summary_chart(const SummaryTable& t, const std::string& metric, const 
     p.x = r[xc];
     if (!parse_double(r[mc], p.y))
       throw InputError(located(t.path, int(i) + 2, 0, "'" + r[mc] + "' in column " + metric + " is not a number"));
+    if (ec < r.size() && !parse_double(r[ec], p.err)) p.err = 0;
     chart.points.push_back(std::move(p));
   }
   return chart;
@@ -451,9 +547,16 @@ LineChart summary_chart(const SummaryTable& t, const std::string& metric, const 
 
 PlotOutcome write_summary_plots(const std::string& dir, const PlotRequest& req) {
   const SummaryTable t = read_summary_csv((std::filesystem::path(dir) / "summary.csv").string());
+  std::string experiment;  // the experiment's name, from DIR/experiment.json when there is one
+  try {
+    if (const auto rec = read_record(dir)) experiment = rec->name;
+  } catch (const InputError&) {
+  }
   std::vector<std::string> metrics;
-  for (const auto& m : req.metrics.empty() ? default_plot_metrics(t) : req.metrics)
+  for (const auto& asked : req.metrics.empty() ? default_plot_metrics(t) : req.metrics) {
+    const std::string m = resolve_metric(t, asked);
     if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
+  }
   if (!req.output.empty() && metrics.size() != 1)
     throw InputError("plot: -o FILE writes one plot: name exactly one metric with --y (got " +
                      std::to_string(metrics.size()) + ")");
@@ -461,7 +564,8 @@ PlotOutcome write_summary_plots(const std::string& dir, const PlotRequest& req) 
   std::vector<std::pair<std::string, std::string>> files;
   PlotOutcome out;
   for (const auto& m : metrics) {
-    const LineChart chart = summary_chart(t, m, req, &out.note);
+    LineChart chart = summary_chart(t, m, req, &out.note);
+    if (!experiment.empty()) chart.title = experiment + ": " + chart.title;
     const std::string file =
         req.output.empty() ? (std::filesystem::path(dir) / ("plot-" + m + ".svg")).string() : req.output;
     files.emplace_back(file, line_chart_svg(chart));

@@ -15,6 +15,7 @@ struct PlotPoint {
   std::string series;  // legend entry
   std::string x;       // category on the x axis
   double y = 0;
+  double err = 0;      // half-width of an error bar (95% CI over seeds); 0 = none
 };
 
 struct LineChart {
@@ -23,9 +24,12 @@ struct LineChart {
   std::string x_title;       // "machine.cores"
   std::string y_title;       // "bus_per_acq"
   std::string legend_title;  // "workload.lock" ("" = none)
-  // Series and x categories appear in the order they first occur here; x categories are
-  // evenly spaced (core counts 1, 2, 4, ... read as a doubling). A series without a value
-  // for some x simply has no point there.
+  // Series and x values appear in the order they first occur here. When every x is a number
+  // the x axis is numeric: values sit at their position, on a log2 scale when all are powers
+  // of two (core counts), and each series is a line with markers. Otherwise x values are
+  // categories in even slots and each series is a bar per category (grouped), since a line
+  // between unordered categories (topologies, locks) would suggest an order. A series without
+  // a value for some x simply has no point there. Points with err > 0 get error bars.
   std::vector<PlotPoint> points;
 };
 
@@ -37,8 +41,8 @@ struct Axis {
 // The smallest round axis holding `data_max` (about 4 to 10 ticks); 0 to 1 when data_max <= 0.
 Axis round_axis(double data_max);
 
-// An 800x500 SVG 1.1 document: axes, ticks, axis titles, a legend, one polyline with markers
-// per series.
+// An 800x500 SVG 1.1 document: axes, ticks, axis titles, a legend, and per series a polyline
+// with markers (numeric x) or bars (categorical x), with error bars where err > 0.
 std::string line_chart_svg(const LineChart& chart);
 
 // ---- from summary.csv ----------------------------------------------------------------------
@@ -48,14 +52,19 @@ struct SummaryTable {
   std::string path;                               // for messages
   std::vector<std::string> swept_paths;           // header columns between point and cycles
   std::vector<std::string> header;
+  std::vector<std::string> metrics;               // header columns from cycles on
   std::vector<std::vector<std::string>> rows;     // each header.size() fields
 };
 
-// The figure columns of summary.csv, in order (cycles ... jain).
+// The fixed figure columns of summary.csv, in order (cycles ... hold_mean); more follow them.
 const std::vector<std::string>& summary_metrics();
 
 // Throws InputError when the file is missing or is not a summary (message: path:line).
 SummaryTable read_summary_csv(const std::string& path);
+
+// The column `metric` names: a column from cycles on, or the last part of exactly one dotted
+// column (cache_to_cache -> coherence.cache_to_cache). InputError naming the nearest otherwise.
+std::string resolve_metric(const SummaryTable& table, const std::string& metric);
 
 struct PlotRequest {
   std::vector<std::string> metrics;  // summary columns; empty = default_plot_metrics

@@ -2,6 +2,8 @@
 
 #include "output/format.hpp"
 
+#include <cstdio>
+
 namespace lockstep::output {
 
 using ojson = nlohmann::ordered_json;
@@ -107,7 +109,28 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
   ojson extra = ojson::object();
   for (const auto& [k, v] : st.extra) extra[k] = round_sig(v);
   j["extra"] = std::move(extra);
+  j["config_hash"] = config_hash(point);
   return j;
+}
+
+std::string config_hash(const config::Point& point) {
+  // The config exactly as stats.json shows it (output.dir and run.fast_forward left out),
+  // plus the seed and the schema: any change to what is simulated changes the hash.
+  ojson cfg = point.resolved ? ojson::parse(point.resolved->dump()) : ojson();
+  if (cfg.is_object()) cfg.erase("output");
+  if (cfg.is_object() && cfg.contains("run") && cfg["run"].is_object()) cfg["run"].erase("fast_forward");
+  return fnv1a64_hex(std::string(kStatsSchema) + "\n" + std::to_string(point.seed) + "\n" + cfg.dump());
+}
+
+std::string fnv1a64_hex(const std::string& text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 std::string stats_json_text(const config::Point& point, const stats::Point& st) {

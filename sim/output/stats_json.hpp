@@ -17,6 +17,13 @@ inline constexpr const char* kStatsSchema = "lockstep.stats/1";
 // (no wall time, no engine event count, no fast-forward skip count).
 nlohmann::ordered_json stats_json(const config::Point& point, const stats::Point& st);
 
+// A hash of what the point simulates (its resolved config as stats.json shows it, and its
+// seed): 16 hex digits of FNV-1a 64. stats.json carries it last, as "config_hash"; --resume
+// reuses a point's stats.json only when the hash matches.
+std::string config_hash(const config::Point& point);
+// FNV-1a 64 of `text`, as 16 lower-case hex digits.
+std::string fnv1a64_hex(const std::string& text);
+
 // The file's text: stats_json indented by 2, ending with a newline.
 std::string stats_json_text(const config::Point& point, const stats::Point& st);
 
