@@ -122,6 +122,7 @@ void Core::step() {
         ++pc_;
         break;
       case Op::Lea:
+        if (!isa::index_in_range(*ctx_->prog, in.addr, r.data())) fault(in, isa::index_error(*ctx_->prog, in.addr, r.data()));
         r[in.rd] = isa::address(*ctx_->prog, in.addr, ctx_->base, id_, r.data());
         local += Cycle(cc.alu_cycles);
         ++pc_;
@@ -207,6 +208,7 @@ void Core::step() {
 // Executes one memory op at the current cycle. Returns false when the core blocks on a miss.
 bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   auto& r = ctx_->regs;
+  if (!isa::index_in_range(*ctx_->prog, in.addr, r.data())) fault(in, isa::index_error(*ctx_->prog, in.addr, r.data()));
   uint64_t addr = isa::address(*ctx_->prog, in.addr, ctx_->base, id_, r.data());
   if (addr % in.size) fault(in, "misaligned " + std::to_string(in.size) + "-byte access at address " + std::to_string(addr));
   uint64_t lo = ctx_->base, hi = ctx_->base + ctx_->prog->arena_bytes;
