@@ -9,7 +9,7 @@ namespace lockstep::limits {
 namespace {
 const Info kInfo[] = {
     {"input file size", "bytes", "LOCKSTEP_MAX_INPUT_BYTES", uint64_t{16} << 20},
-    {"YAML values after alias expansion", "values", "LOCKSTEP_MAX_YAML_VALUES", 1'000'000},
+    {"YAML values after alias expansion", "values", "LOCKSTEP_MAX_YAML_VALUES", 200'000},
     {"points per experiment", "points", "LOCKSTEP_MAX_POINTS", 100'000},
     {"simulated memory per point", "MiB", "LOCKSTEP_MAX_SIM_MEMORY_MIB", 1024},
     {"simulated cores", "cores", "LOCKSTEP_MAX_CORES", 4096},
