@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "cli_helpers.hpp"
 #include "coherence/cache_array.hpp"
 #include "engine/engine.hpp"
@@ -253,4 +255,18 @@ TEST_CASE("cache array: a 1 GiB L1 costs memory only for the sets touched") {
   CHECK(small.find(70) == c);
   CHECK(small.sets_allocated() == 1);
   CHECK(c->data[0] == 0);
+}
+
+TEST_CASE("bad-input catalogue: 1,024 cores with 1 GiB L1s run in the memory of the lines touched") {
+  // Allocated up front, these L1s would be 1 TiB; on demand they are a few sets each.
+  TempDir dir("lockstep-badinput");
+  dir.write("big-l1.yaml",
+            "machine:\n  cores: 1024\n  l1: {size_kib: 1048576}\n"
+            "workload: {lock: ticket, threads: 4, acquisitions_per_thread: 2, warmup_acquisitions: 0}\n");
+  auto r = testing::lockstep("run " + dir.path.string() + "/big-l1.yaml -o " + (dir.path / "out").string());
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  struct rusage ru {};
+  REQUIRE(::getrusage(RUSAGE_CHILDREN, &ru) == 0);
+  CHECK(ru.ru_maxrss < 1024 * 1024);   // KiB (1 GiB, sanitizer builds included): the largest child so far
 }
