@@ -1,5 +1,7 @@
 #include "app/args.hpp"
 
+#include <cerrno>
+#include <cstdlib>
 #include <iostream>
 
 #include "common/error.hpp"
@@ -11,7 +13,22 @@ namespace lockstep::app {
 void add_experiment_options(po::options_description& opts, const std::string& output_help) {
   opts.add_options()("output,o", po::value<std::string>(), output_help.c_str())(
       "set", po::value<std::vector<std::string>>()->composing(), "override a config value: path=value (repeatable)")(
-      "seed", po::value<uint64_t>(), "override the experiment's seed: (every random choice derives from it)");
+      "seed", po::value<std::string>(), "override the experiment's seed, 0 .. 2^64-1 (every random choice derives from it)");
+}
+
+uint64_t parse_seed(const std::string& text) {
+  // Decimal or 0x hex, nothing else: "-1" must not wrap round to 2^64-1.
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string digits = hex ? text.substr(2) : text;
+  const char* allowed = hex ? "0123456789abcdefABCDEF" : "0123456789";
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = 0;
+  if (!digits.empty() && digits.find_first_not_of(allowed) == std::string::npos)
+    v = std::strtoull(digits.c_str(), &end, hex ? 16 : 10);
+  if (digits.empty() || digits.find_first_not_of(allowed) != std::string::npos || errno == ERANGE)
+    throw InputError("--seed: expected an integer from 0 to 18446744073709551615 (decimal or 0x hex), got '" + text + "'");
+  return v;
 }
 
 config::LoadOptions experiment_options(const po::variables_map& vm, config::LoadOptions lo) {
@@ -19,7 +36,7 @@ config::LoadOptions experiment_options(const po::variables_map& vm, config::Load
     for (const auto& s : vm["set"].as<std::vector<std::string>>()) lo.sets.push_back(s);
   if (vm.count("seed")) {
     lo.seed_given = true;
-    lo.seed = vm["seed"].as<uint64_t>();
+    lo.seed = parse_seed(vm["seed"].as<std::string>());
   }
   if (vm.count("output")) lo.output_dir = vm["output"].as<std::string>();
   return lo;

@@ -24,6 +24,9 @@ void add_experiment_options(boost::program_options::options_description& opts, c
 // Those options as the loader takes them; `sets` go after any already in `base`.
 config::LoadOptions experiment_options(const boost::program_options::variables_map& vm, config::LoadOptions base = {});
 
+// --seed's text as a 64-bit seed; InputError naming the range otherwise ("-1", "abc", 2^64).
+uint64_t parse_seed(const std::string& text);
+
 Parsed parse_args(int argc, char** argv, const boost::program_options::options_description& opts,
                   const std::string& cmd, const std::string& usage);
 

@@ -14,6 +14,7 @@
 #include "app/commands.hpp"
 #include "check/random_tester.hpp"
 #include "common/error.hpp"
+#include "common/limits.hpp"
 
 namespace po = boost::program_options;
 
@@ -37,7 +38,7 @@ int cmd_check(int argc, char** argv) {
       ("cores", po::value<int>()->default_value(t.cores), "cores, all of them running random streams")
       ("seeds", po::value<int>()->default_value(t.seeds), "seeds to run; each one new streams and new timing")
       ("ops", po::value<int64_t>()->default_value(t.ops), "memory operations per seed, all cores together")
-      ("seed", po::value<uint64_t>()->default_value(t.first_seed), "first seed")
+      ("seed", po::value<std::string>()->default_value(std::to_string(t.first_seed)), "first seed")
       ("hot-lines", po::value<int>()->default_value(t.hot_lines), "lines shared word by word by every core")
       ("mode", po::value<std::string>()->default_value(t.mode), "snooping bus: atomic | split (interconnect.mode)")
       ("llc", "add a tiny inclusive shared LLC (back-invalidations all the time)")
@@ -62,7 +63,7 @@ int cmd_check(int argc, char** argv) {
   t.cores = vm["cores"].as<int>();
   t.seeds = vm["seeds"].as<int>();
   t.ops = vm["ops"].as<int64_t>();
-  t.first_seed = vm["seed"].as<uint64_t>();
+  t.first_seed = parse_seed(vm["seed"].as<std::string>());
   t.hot_lines = vm["hot-lines"].as<int>();
   t.minimise = !vm.count("no-minimise");
   t.mode = vm["mode"].as<std::string>();
@@ -79,6 +80,13 @@ int cmd_check(int argc, char** argv) {
   if (t.coherence == "directory" && t.topology == "bus")
     t.topology = "crossbar";  // a directory needs a network; bus is only the default for snoop
   if (t.hot_lines < 1) throw InputError("check protocol: --hot-lines must be at least 1");
+  // The same bound as machine.cores; and every core runs at least one operation, so fewer
+  // operations than cores could not be honoured.
+  if (t.cores > 0 && uint64_t(t.cores) > limits::get(limits::Id::Cores))
+    throw InputError("check protocol: " + limits::exceeded(limits::Id::Cores, "--cores", uint64_t(t.cores)));
+  if (t.cores > 0 && t.ops >= 1 && t.ops < t.cores)
+    throw InputError("check protocol: --ops " + std::to_string(t.ops) + " is fewer than --cores " + std::to_string(t.cores) +
+                     " (every core runs at least one operation; give --ops " + std::to_string(t.cores) + " or more)");
 
   const check::TesterReport r = check::run_random_tester(t);
   const double rate = r.seconds > 0 ? double(r.operations) / r.seconds : 0;

@@ -121,7 +121,7 @@ int cmd_model(int argc, char** argv) {
       ("from", po::value<std::string>(), "an experiment whose points (lock: ticket) are also simulated");
   opts.add_options()("set", po::value<std::vector<std::string>>()->composing(),
                      "with --from: override a config value: path=value (repeatable)")(
-      "seed", po::value<uint64_t>(), "with --from: override seed:");
+      "seed", po::value<std::string>(), "with --from: override seed:");
   Parsed parsed = parse_args(argc, argv, opts, "model", kUsage);
   if (parsed.help) return kExitOk;
   if (parsed.words.size() != 1 || parsed.words[0] != "ticket")

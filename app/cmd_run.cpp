@@ -20,6 +20,8 @@
 #include "output/pivot.hpp"
 #include "output/plot.hpp"
 #include "output/report.hpp"
+#include "output/prepare_dir.hpp"
+#include "run/check_points.hpp"
 #include "run/simulate.hpp"
 
 namespace po = boost::program_options;
@@ -83,6 +85,8 @@ int cmd_run(int argc, char** argv) {
   if (vm.count("trace")) {
     ro.trace_format = vm["trace"].as<std::string>();
     if (ro.trace_format.empty()) throw InputError("run: --trace needs a format (text)");
+    // Refused before anything is created (the machine would refuse it only once a point runs).
+    if (ro.trace_format != "text") throw InputError("--trace: unknown format '" + ro.trace_format + "' (expected 'text')");
   }
   if (vm.count("force") && vm.count("resume"))
     throw InputError("run: --force clears the folder and --resume keeps it: give one of them");
@@ -117,6 +121,9 @@ int cmd_run(int argc, char** argv) {
     return kExitOk;
   }
 
+  // Every point this shard runs is built before the first one runs; then the output folder.
+  sim::check_points(exp, output::shard_points(exp, ro.shard_index, ro.shard_count));
+  output::prepare_output_dir(exp.output_dir);
   const output::RunResult run = output::run_experiment(
       exp, ro, [](const config::Point& p, const sim::SimOptions& so) { return sim::simulate(p, so); });
 

@@ -98,15 +98,19 @@ CycleClock::CycleClock(double clock_ghz) : ghz_(clock_ghz > 0 ? clock_ghz : 1.0)
   loops_per_cycle_ = spin_loops_per_tick() / cpt_;
 }
 
-void CycleClock::spin(uint64_t cycles) const {
+void CycleClock::spin(uint64_t cycles, const std::atomic<bool>* stop) const {
   if (cycles == 0) return;
   if (cycles < 256) {
     spin_loop(uint64_t(double(cycles) * loops_per_cycle_ + 0.5));
     return;
   }
-  const uint64_t end = hw::ticks_fast() + to_ticks(cycles);
-  while (hw::ticks_fast() < end) {
-  }
+  // to_ticks of a count near 2^64 does not fit: saturate, and never wrap the deadline.
+  const double want = double(cycles) / cpt_;
+  const uint64_t span = want >= 1.8e19 ? UINT64_MAX : uint64_t(want + 0.5);
+  const uint64_t start = hw::ticks_fast();
+  const uint64_t end = span > UINT64_MAX - start ? UINT64_MAX : start + span;
+  for (uint32_t n = 0; hw::ticks_fast() < end; ++n)
+    if ((n & 1023) == 0 && stop && stop->load(std::memory_order_relaxed)) return;
 }
 
 }  // namespace lockstep::native

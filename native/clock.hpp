@@ -3,6 +3,7 @@
 // machine.clock_ghz*, the unit the simulator counts in. The core's real frequency may
 // differ (turbo, power states); the counter's rate does not, which is why it is the clock.
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 namespace lockstep::native {
@@ -27,7 +28,9 @@ class CycleClock {
   uint64_t to_ticks(uint64_t cycles) const { return uint64_t(double(cycles) / cpt_ + 0.5); }
   // Busy-waits `cycles` core cycles: a calibrated dependent-add loop for short waits
   // (reading the counter costs tens of cycles), a counter deadline for long ones.
-  void spin(uint64_t cycles) const;
+  // A long wait polls `stop` (when given) so a watchdog can end it; the deadline saturates
+  // instead of wrapping, whatever `cycles` is.
+  void spin(uint64_t cycles, const std::atomic<bool>* stop = nullptr) const;
 
  private:
   double ghz_;

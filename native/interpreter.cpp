@@ -346,7 +346,14 @@ Interpreter::Exit Interpreter::run(int entry) {
         sh_.sev.fetch_add(1, std::memory_order_acq_rel);
 #endif
         break;
-      case Op::Work: sh_.clock->spin(val(d.a)); break;
+      case Op::Work: {
+        // A count of 2^63 or more is a negative register: an error, as in the simulator.
+        const uint64_t n = val(d.a);
+        if (n >> 63) { pc_ = pc; fault("work: negative cycle count " + std::to_string(int64_t(n))); }
+        sh_.clock->spin(n, &sh_.stop);   // polls the stop flag: --watchdog ends a long work
+        if (sh_.stop.load(std::memory_order_relaxed)) { pc_ = pc; result = Exit::Stopped; goto out; }
+        break;
+      }
       case Op::Rand: {
         uint64_t lo = val(d.a), hi = val(d.b);
         uint64_t span = hi - lo + 1;  // inclusive, as in sim/cpu; 0 when it covers all of u64

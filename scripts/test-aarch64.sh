@@ -25,7 +25,7 @@ done
 cmake -DOUT="$OUT/embedded_locks.cpp" -DDIR="$ROOT/locks" -DEXT=.lock -DNAME=locks -P "$ROOT/cmake/embed.cmake"
 
 FLAGS="-std=c++20 -O2 -Wall -Wextra -mno-outline-atomics -DLOCKSTEP_NATIVE_ONLY -I$ROOT -I$ROOT/sim -I$ROOT/native -isystem $OUT/include"
-COMMON="$ROOT/sim/isa/*.cpp $ROOT/sim/workload/lock_library.cpp $ROOT/sim/common/error.cpp $ROOT/sim/stats/*.cpp $OUT/embedded_locks.cpp $ROOT/tests/main.cpp"
+COMMON="$ROOT/sim/isa/*.cpp $ROOT/sim/workload/lock_library.cpp $ROOT/sim/common/*.cpp $ROOT/sim/stats/*.cpp $OUT/embedded_locks.cpp $ROOT/tests/main.cpp"
 NATIVE="$(ls "$ROOT"/native/*.cpp "$ROOT"/native/handwritten/*.cpp | grep -v -E '/(experiment|validate|calibrate)\.cpp$')"
 
 # The simulator-side sources do not depend on -march: build them once, in parallel.

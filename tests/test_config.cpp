@@ -139,7 +139,7 @@ TEST_CASE("a top level that is not a map, or a repeated key, is an error") {
 
 TEST_CASE("unknown keys at every depth name the nearest valid key") {
   CHECK(error_of("machin:\n  cores: 4\n") == "t.yaml:1:1: unknown key 'machin' (did you mean 'machine'?)");
-  CHECK(error_of("machine:\n  cors: 4\n") == "t.yaml:2:3: unknown key 'machine.cors' (did you mean 'machine.cores'?)");
+  CHECK(error_of("machine:\n  cors: 4\n") == "t.yaml:2:3: unknown key 'machine.cors' (did you mean 'machine.cores' or 'machine.core'?)");
   CHECK(error_of("machine:\n  l1:\n    sise_kib: 64\n") ==
         "t.yaml:3:5: unknown key 'machine.l1.sise_kib' (did you mean 'machine.l1.size_kib'?)");
   CHECK(error_of("workload:\n  outside: {dist: fixed, cycle: 4}\n") ==
@@ -167,11 +167,11 @@ TEST_CASE("wrong types say what was expected") {
 }
 
 TEST_CASE("out-of-range values give the range") {
-  CHECK(error_of("machine:\n  cores: 2000\n") == "t.yaml:2:10: machine.cores: 2000 is out of range (1..1024)");
-  CHECK(error_of("machine:\n  cores: 0\n") == "t.yaml:2:10: machine.cores: 0 is out of range (1..1024)");
+  CHECK(error_of("machine:\n  cores: 5000\n") == "t.yaml:2:10: machine.cores: 5000 is out of range (1..4096)");
+  CHECK(error_of("machine:\n  cores: 0\n") == "t.yaml:2:10: machine.cores: 0 is out of range (1..4096)");
   CHECK(error_of("seed: -1\n") == "t.yaml:1:7: seed: -1 is out of range (>= 0)");
   CHECK(error_of("workload:\n  threads: 99999999999999999999\n") ==
-        "t.yaml:2:12: workload.threads: 99999999999999999999 is out of range (0..1024)");
+        "t.yaml:2:12: workload.threads: 99999999999999999999 is out of range (0..4096)");
   CHECK(error_of("machine:\n  clock_ghz: 0\n") == "t.yaml:2:14: machine.clock_ghz: 0 is out of range (0.001..1000)");
 }
 
@@ -241,7 +241,7 @@ TEST_CASE("sweep values keep their spelling in names and are validated where wri
   CHECK(ex.points[0].name == "000_protocol-mesi_backoff-0");
   CHECK(ex.points[0].machine.protocol == "MESI");
   CHECK(ex.points[3].workload.lock_params.at("backoff") == 8);
-  CHECK(error_of("sweep:\n  machine.cores: [2, 4000]\n") == "t.yaml:2:22: machine.cores: 4000 is out of range (1..1024)");
+  CHECK(error_of("sweep:\n  machine.cores: [2, 5000]\n") == "t.yaml:2:22: machine.cores: 5000 is out of range (1..4096)");
   Experiment maps = load_experiment_text("sweep:\n  workload.lock_params: [{a: 1}, {a: 2, b: 3}]\n", "t.yaml");
   CHECK(maps.points[1].name == "001_lock-params--a--2--b--3-");
   CHECK(maps.points[1].swept[0].second == "{a: 2, b: 3}");
@@ -299,7 +299,7 @@ TEST_CASE("--set of a swept path replaces the sweep") {
 }
 
 TEST_CASE("--set errors name --set and the nearest key") {
-  CHECK(error_of("", sets({"machine.cors=4"})) == "--set: unknown key 'machine.cors' (did you mean 'machine.cores'?)");
+  CHECK(error_of("", sets({"machine.cors=4"})) == "--set: unknown key 'machine.cors' (did you mean 'machine.cores' or 'machine.core'?)");
   CHECK(error_of("", sets({"sweep.machine.cors=[4]"})) ==
         "--set: unknown key 'sweep.machine.cors' (did you mean 'sweep.machine.cores'?)");
   CHECK(error_of("", sets({"zzzzzz=1"})) == "--set: unknown key 'zzzzzz' (see docs/config.md for the keys)");
@@ -319,11 +319,12 @@ TEST_CASE("extends: cycles and errors inside an extended file") {
   std::string exp = dir.write("exp.yaml", "extends: base.yaml\nworkload: {lock: mcs}\n");
   CHECK(error_of_file(exp) == base + ":2:10: machine.cores: expected an integer, got 'lots'");
   dir.write("base.yaml", "machine:\n  cors: 4\n");
-  CHECK(error_of_file(exp) == base + ":2:3: unknown key 'machine.cors' (did you mean 'machine.cores'?)");
+  CHECK(error_of_file(exp) == base + ":2:3: unknown key 'machine.cors' (did you mean 'machine.cores' or 'machine.core'?)");
   std::string missing = dir.write("missing.yaml", "extends: nowhere.yaml\n");
-  CHECK(error_of_file(missing) == missing + ":1:10: extends: cannot read '" + (dir.path / "nowhere.yaml").string() + "'");
+  CHECK(error_of_file(missing) == missing + ":1:10: extends: '" + (dir.path / "nowhere.yaml").string() +
+                                         "' cannot be opened (no such file, or no permission)");
   CHECK(error_of_file((dir.path / "absent.yaml").string()) ==
-        (dir.path / "absent.yaml").string() + ": cannot read the experiment file");
+        (dir.path / "absent.yaml").string() + ": the experiment file cannot be opened (no such file, or no permission)");
 }
 
 TEST_CASE("extends chains merge from the bottom up") {
@@ -447,7 +448,7 @@ TEST_CASE("the schema covers config.hpp and docs/config.md shows it") {
   CHECK(j["run"].size() == 4);
 
   std::string md = schema_markdown();
-  CHECK(md.find("| `machine.cores` | int | 16 | 1..1024 | ") != std::string::npos);
+  CHECK(md.find("| `machine.cores` | int | 16 | 1..4096 | ") != std::string::npos);
   std::ifstream in(std::string(LOCKSTEP_SOURCE_DIR) + "/docs/config.md");
   std::stringstream doc;
   doc << in.rdbuf();

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace lockstep::coherence {
@@ -14,16 +16,25 @@ struct CacheLine {
   uint8_t* data = nullptr;     // line_bytes bytes
 };
 
+// Lines are allocated on demand, one set (its ways and their data) at a time, when a line
+// first goes into that set: a large L1 (1 GiB is legal) costs host memory only for the sets
+// the run touches. Small arrays index their sets directly, large ones through a hash map.
 class CacheArray {
  public:
   CacheArray(int size_kib, int assoc, int line_bytes);
   // The way holding `line` in a state other than I (transient states count), or nullptr.
-  CacheLine* find(uint64_t line);
+  CacheLine* find(uint64_t line) {
+    CacheLine* set = set_at(set_of(line));
+    if (!set) return nullptr;
+    for (int w = 0; w < assoc_; ++w)
+      if (set[w].line == line && set[w].state != 0) return &set[w];
+    return nullptr;
+  }
   // Where `line` would go: a way in state I (or unused) first, else the least recently used
   // way whose state is stable (`stable` tells which states are). nullptr if none is free.
   template <class IsStable>
   CacheLine* victim(uint64_t line, IsStable stable) {
-    CacheLine* set = &ways_[set_of(line) * assoc_];
+    CacheLine* set = make_set(set_of(line));
     CacheLine* best = nullptr;
     for (int w = 0; w < assoc_; ++w) {
       CacheLine& c = set[w];
@@ -37,13 +48,33 @@ class CacheArray {
   int line_bytes() const { return line_bytes_; }
   int sets() const { return sets_; }
   int assoc() const { return assoc_; }
-  template <class F> void for_each(F f) { for (auto& c : ways_) if (c.state != 0) f(c); }
+  // Sets allocated so far (tests: a large cache costs memory only for what was touched).
+  size_t sets_allocated() const { return blocks_.size(); }
+  // Every valid line, in set order then way order.
+  template <class F> void for_each(F f) {
+    for (size_t s : allocated_in_order())
+      for (int w = 0; w < assoc_; ++w)
+        if (CacheLine& c = set_at(s)[w]; c.state != 0) f(c);
+  }
 
  private:
+  struct Block {
+    std::unique_ptr<CacheLine[]> ways;
+    std::unique_ptr<uint8_t[]> data;
+  };
+  static constexpr int kDenseSets = 1024;   // up to this many sets: a direct index
   size_t set_of(uint64_t line) const { return size_t(line & uint64_t(sets_ - 1)); }
+  CacheLine* set_at(size_t s) const {
+    if (sets_ <= kDenseSets) return dense_[s];
+    auto it = sparse_.find(s);
+    return it == sparse_.end() ? nullptr : it->second;
+  }
+  CacheLine* make_set(size_t s);
+  std::vector<size_t> allocated_in_order() const;
   int sets_, assoc_, line_bytes_;
-  std::vector<CacheLine> ways_;
-  std::vector<uint8_t> storage_;
+  std::vector<CacheLine*> dense_;                   // sets_ <= kDenseSets
+  std::unordered_map<size_t, CacheLine*> sparse_;   // otherwise
+  std::vector<Block> blocks_;
   uint64_t clock_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "coherence/protocol.hpp"
 
+#include <filesystem>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -7,6 +9,7 @@
 
 #include "common/embedded.hpp"
 #include "common/error.hpp"
+#include "common/input_file.hpp"
 
 namespace lockstep::coherence {
 
@@ -287,15 +290,16 @@ Protocol load_protocol(const std::string& name_or_path) {
   for (auto& ch : low) ch = char(std::tolower(static_cast<unsigned char>(ch)));
   auto& emb = embedded::protocols();
   if (auto it = emb.find(low); it != emb.end()) return parse_protocol(it->second, "protocols/" + low + ".table");
-  std::ifstream f(name_or_path);
-  if (!f) {
+  std::error_code ec;
+  if (!std::filesystem::exists(name_or_path, ec)) {
     std::string near = nearest(name_or_path, builtin_protocols());
     throw InputError("unknown protocol '" + name_or_path + "': not a built-in and no such file" +
                      (near.empty() ? "" : " (did you mean '" + near + "'?)"));
   }
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_protocol(ss.str(), name_or_path);
+  std::string text;
+  if (std::string why = read_input_file(name_or_path, text); !why.empty())
+    throw InputError("protocol '" + name_or_path + "' " + why);
+  return parse_protocol(text, name_or_path);
 }
 
 }  // namespace lockstep::coherence

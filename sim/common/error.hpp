@@ -30,5 +30,7 @@ std::string located(const std::string& file, int line, int col, const std::strin
 
 // The candidate closest to `word` by edit distance, or "" when none is reasonably close.
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
+// Every candidate at the smallest distance (ties in candidate order), or none when none is close.
+std::vector<std::string> nearest_all(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace lockstep

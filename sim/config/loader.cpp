@@ -1,6 +1,8 @@
 #include "config/loader.hpp"
 
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,6 +10,8 @@
 
 #include "common/embedded.hpp"
 #include "common/error.hpp"
+#include "common/input_file.hpp"
+#include "common/limits.hpp"
 #include "config/schema.hpp"
 #include "config/tree.hpp"
 
@@ -36,9 +40,15 @@ std::string join_path(const std::string& prefix, const std::string& key) {
 
 std::string unknown_key(const std::string& prefix, const std::string& key, const std::vector<std::string>& candidates,
                         const std::string& where = "") {
-  std::string near = nearest(key, candidates);
+  std::vector<std::string> near = nearest_all(key, candidates);
   std::string msg = "unknown key '" + join_path(prefix, key) + "'" + where;
-  if (!near.empty()) return msg + " (did you mean '" + join_path(prefix, near) + "'?)";
+  if (!near.empty()) {
+    // Every equally close key is named: "corse" is one edit from both "cores" and "core".
+    std::string all;
+    for (size_t i = 0; i < near.size(); ++i)
+      all += std::string(i == 0 ? "" : i + 1 == near.size() ? " or " : ", ") + "'" + join_path(prefix, near[i]) + "'";
+    return msg + " (did you mean " + all + "?)";
+  }
   // A short list helps; the whole schema does not fit in a message.
   if (candidates.size() > 12) return msg + " (see docs/config.md for the keys)";
   std::string all;
@@ -46,14 +56,6 @@ std::string unknown_key(const std::string& prefix, const std::string& key, const
   return msg + " (valid keys: " + all + ")";
 }
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
 
 struct ChainLink {
   std::string canonical;  // to recognise a file reached twice
@@ -83,7 +85,12 @@ void resolve_extends(const std::string& file, const Val& target, std::string& ba
     }
   }
   base_file = (fs::path(from_builtin ? "" : file).parent_path() / t).lexically_normal().string();
-  if (!from_builtin && read_file(base_file, base_text)) return;
+  if (!from_builtin) {
+    const std::string why = read_input_file(base_file, base_text);
+    if (why.empty()) return;
+    std::error_code ec;
+    if (fs::exists(base_file, ec)) fail(target.loc, "extends: '" + base_file + "' " + why);  // a folder, too large...
+  }
   std::vector<std::string> names;
   for (const auto& [name, text] : presets) names.push_back(name);
   std::string msg = "extends: cannot read '" + base_file + "'";
@@ -356,8 +363,17 @@ Experiment load_experiment_text(const std::string& yaml, const std::string& file
   for (const auto& d : dims) ex.swept_paths.push_back(d.path);
   const std::string exp_dir = fs::absolute(fs::path(file)).parent_path().lexically_normal().string();
 
+  // The product of the list lengths, refused before it overflows or fills the memory.
+  const uint64_t max_points = limits::get(limits::Id::Points);
   size_t count = 1;
-  for (const auto& d : dims) count *= d.values->items.size();
+  for (const auto& d : dims) {
+    uint64_t n = d.values->items.size();
+    if (count > max_points / n) {
+      uint64_t shown = count * n;   // no overflow: count <= max_points and n <= the YAML value limit
+      fail(sweep.loc, "sweep: " + limits::exceeded(limits::Id::Points, "the grid (up to '" + d.path + "')", shown));
+    }
+    count *= n;
+  }
   for (size_t index = 0; index < count; ++index) {
     // Mixed-radix digits of the index, the last sweep key varying fastest.
     std::vector<size_t> pick(dims.size());
@@ -384,6 +400,8 @@ Experiment load_experiment_text(const std::string& yaml, const std::string& file
     walk(t, "", p, locs, exp_dir);
     cross_check(p, locs, file, dims.empty() ? "" : " (point " + p.name + ")");
     ex.points.push_back(std::move(p));
+    auto& kl = ex.key_locs.emplace_back();
+    for (const auto& [path, l] : locs) kl[path] = KeyLoc{l.file, l.line, l.col};
   }
 
   // name and output.dir cannot be swept, so every point agrees on them.
@@ -403,8 +421,65 @@ Experiment load_experiment_text(const std::string& yaml, const std::string& file
 
 Experiment load_experiment(const std::string& path, const LoadOptions& opt) {
   std::string text;
-  if (!read_file(path, text)) throw InputError(located(path, 0, 0, "cannot read the experiment file"));
+  if (std::string why = read_input_file(path, text); !why.empty())
+    throw InputError(located(path, 0, 0, "the experiment file " + why));
   return load_experiment_text(text, path, opt);
+}
+
+std::string locate_error(const Experiment& ex, size_t point, const std::string& msg) {
+  if (point >= ex.key_locs.size()) return msg;
+  const auto& locs = ex.key_locs[point];
+  // Already located ("file:12:3: ...", "builtin:ticket:3:1: ..."): leave it.
+  if (size_t c = msg.find(": "); c != std::string::npos) {
+    const std::string head = msg.substr(0, c);
+    size_t a = head.rfind(':');
+    if (a != std::string::npos && a + 1 < head.size() &&
+        head.find_first_not_of("0123456789", a + 1) == std::string::npos)
+      return msg;
+  }
+  auto is_word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.'; };
+  auto mentioned_at = [&](const std::string& word) {
+    for (size_t at = msg.find(word); at != std::string::npos; at = msg.find(word, at + 1)) {
+      bool left = at == 0 || !is_word(msg[at - 1]);
+      bool right = at + word.size() >= msg.size() || !is_word(msg[at + word.size()]) ||
+                   (msg[at + word.size()] == '.' && (at + word.size() + 1 >= msg.size() || msg[at + word.size() + 1] == ' '));
+      if (left && right) return at;
+    }
+    return std::string::npos;
+  };
+  const KeyLoc* best = nullptr;
+  size_t best_at = std::string::npos, best_len = 0;
+  for (const auto& [path, l] : locs) {
+    std::vector<std::string> forms{path};
+    if (size_t dot = path.find('.'); dot != std::string::npos) forms.push_back(path.substr(dot + 1));
+    for (const auto& f : forms) {
+      // Only dotted names: a bare "cores" or "lock" in a sentence is not a key reference.
+      if (f.find('.') == std::string::npos) continue;
+      size_t at = mentioned_at(f);
+      if (at == std::string::npos) continue;
+      if (at < best_at || (at == best_at && f.size() > best_len)) {
+        best = &l;
+        best_at = at;
+        best_len = f.size();
+      }
+    }
+  }
+  // No key named: the section the message is about ("interconnect mesh ...", "unknown lock").
+  if (!best) {
+    static const std::pair<const char*, const char*> kSections[] = {
+        {"interconnect", "machine.interconnect."}, {"lock", "workload.lock"},  {"protocol", "machine.protocol"},
+        {"directory", "machine.directory."},       {"l1", "machine.l1."},      {"cores", "machine.cores"},
+    };
+    for (const auto& [word, prefix] : kSections) {
+      if (mentioned_at(word) == std::string::npos) continue;
+      // A key given with --set is the latest change, so it is the likeliest cause.
+      for (const auto& [path, l] : locs)
+        if (path.compare(0, std::strlen(prefix), prefix) == 0 && (!best || l.file == "--set")) best = &l;
+      if (best) break;
+    }
+  }
+  if (!best) return located(ex.file, 0, 0, msg);
+  return located(best->file, best->line, best->col, msg);
 }
 
 std::vector<std::string> schema_keys() { return schema::documented_paths(); }

@@ -2,6 +2,7 @@
 // expanded -> each point validated against the schema (unknown keys are errors naming the
 // nearest valid key; every error is "file:line:col: message", thrown as InputError).
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,12 @@ struct LoadOptions {
   std::string output_dir;          // -o overrides output.dir ("" = keep)
 };
 
+// Where a key's value was written (file "--set" for the command line, line 0 there).
+struct KeyLoc {
+  std::string file;
+  int line = 0, col = 0;
+};
+
 struct Experiment {
   std::string name;
   std::string file;
@@ -26,7 +33,15 @@ struct Experiment {
   std::vector<Point> points;
   std::vector<std::unique_ptr<nlohmann::json>> resolved;  // one per point, Point::resolved points here
   std::string output_dir;                 // output.dir after -o (default results/local/<name>)
+  std::vector<std::map<std::string, KeyLoc>> key_locs;  // per point: dotted key -> where it was set
 };
+
+// An error found after loading (building a point's machine, assembling its lock) located at
+// the key that caused it: the first key of the point named in `msg` ("interconnect.width",
+// "machine.directory.home", ...; "machine."/"workload." may be left out), else a key of the
+// section the message is about, else the experiment file. A message that already starts
+// with a location is returned as it is.
+std::string locate_error(const Experiment& ex, size_t point, const std::string& msg);
 
 Experiment load_experiment(const std::string& path, const LoadOptions& opt = {});
 // Same from text (tests); `file` is used in messages and to resolve extends:.

@@ -107,6 +107,7 @@ void Core::step() {
         ++t_->pc;
         break;
       case Op::Lea:
+        if (!isa::index_in_range(*t_->ctx->prog, in.addr, r.data())) fault(in, isa::index_error(*t_->ctx->prog, in.addr, r.data()));
         r[in.rd] = isa::address(*t_->ctx->prog, in.addr, t_->ctx->base, t_->id, r.data());
         local += Cycle(cc.alu_cycles);
         ++t_->pc;
@@ -212,6 +213,7 @@ void Core::step() {
 // Executes one memory op at the current cycle. Returns false when the core blocks on a miss.
 bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   auto& r = t_->ctx->regs;
+  if (!isa::index_in_range(*t_->ctx->prog, in.addr, r.data())) fault(in, isa::index_error(*t_->ctx->prog, in.addr, r.data()));
   uint64_t addr = isa::address(*t_->ctx->prog, in.addr, t_->ctx->base, t_->id, r.data());
   if (addr % in.size) fault(in, "misaligned " + std::to_string(in.size) + "-byte access at address " + std::to_string(addr));
   uint64_t lo = t_->ctx->base, hi = t_->ctx->base + t_->ctx->prog->arena_bytes;

@@ -19,6 +19,8 @@ void run_functional(const isa::Program& p, int entry, coherence::Memory& mem, ui
   for (uint64_t n = 0;; ++n) {
     const isa::Instr& in = p.code[size_t(pc)];
     if (n >= max_ops) throw InputError(located(p.file, in.line, in.col, "init: did not return within " + std::to_string(max_ops) + " micro-ops"));
+    if ((isa::is_memory(in.op) || in.op == Op::Lea) && !isa::index_in_range(p, in.addr, regs))
+      throw InputError(located(p.file, in.line, in.col, "init: " + isa::index_error(p, in.addr, regs)));
     if (isa::is_memory(in.op)) {
       uint64_t a = isa::address(p, in.addr, arena_base, tid, regs);
       if (a % in.size || a < arena_base || a + in.size > arena_base + p.arena_bytes)

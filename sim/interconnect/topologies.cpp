@@ -90,7 +90,7 @@ std::unique_ptr<GraphNetwork> mesh(const InterconnectCfg& c, int cores) {
   g->set_core_nodes(at);
   // Dimension-order routing: all the way along X, then along Y. Deadlock-free on a real
   // mesh and minimal, which is why routers use it; here it fixes which links a route loads.
-  g->finalize("mesh", [w](int node, int dst) {
+  g->finalize("mesh", [w = w](int node, int dst) {  // init-capture: clang < 16 cannot capture a structured binding
     const int x = node % w, y = node / w, dx = dst % w, dy = dst / w;
     if (x != dx) return node + (dx > x ? 1 : -1);
     return node + (dy > y ? w : -w);

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/error.hpp"
+#include "common/limits.hpp"
 #include "isa/lexer.hpp"
 #include "isa/ops.hpp"
 #include "isa/program.hpp"
@@ -492,6 +493,11 @@ class Assembler {
         }
         end = v.offset + (v.count - 1) * v.stride + v.words * 8;
       }
+      // The arena is real memory in the native harness and may all be touched in the
+      // simulator: bound it (limits.hpp) where the variable that crosses the bound is.
+      if (const uint64_t max_mib = limits::get(limits::Id::SimMemoryMiB); end > (max_mib << 20))
+        fail(pv.line, 1,
+             limits::exceeded(limits::Id::SimMemoryMiB, "the lock's memory (up to '" + pv.name + "')", (end + (1 << 20) - 1) >> 20));
       prog_.vars.push_back(v);
       prev = &pv;
     }

@@ -12,6 +12,7 @@
 //    "a = q*b + r" with q = 0), so a zero parameter never traps.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "isa/program.hpp"
 
@@ -111,6 +112,17 @@ inline uint64_t address(const Program& p, const Address& a, uint64_t arena_base,
     case Address::Kind::None: break;
   }
   return 0;
+}
+
+// [name @ rX] names element (or thread block) rX of `name`: the index must be below the
+// variable's count, or the access would silently land in the neighbouring variable.
+inline bool index_in_range(const Program& p, const Address& a, const uint64_t regs[16]) {
+  return a.kind != Address::Kind::VarIndexed || regs[a.reg] < p.vars[size_t(a.var)].count;
+}
+inline std::string index_error(const Program& p, const Address& a, const uint64_t regs[16]) {
+  const Variable& v = p.vars[size_t(a.var)];
+  return "[" + v.name + " @ r" + std::to_string(a.reg) + "]: index " + std::to_string(int64_t(regs[a.reg])) +
+         " out of range (" + std::to_string(v.count) + (v.kind == Variable::Kind::PerCpu ? " threads)" : " elements)");
 }
 
 // Classification helpers for the executors.

@@ -10,6 +10,7 @@
 
 #include "common/embedded.hpp"
 #include "common/error.hpp"
+#include "common/input_file.hpp"
 
 namespace lockstep::workload {
 
@@ -21,18 +22,6 @@ std::vector<std::string> builtin_locks() {
   return names;
 }
 
-namespace {
-bool read_file(const fs::path& p, std::string* out) {
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) return false;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-}  // namespace
 
 std::string lock_source(const std::string& name_or_path, const std::string& base_dir, std::string* file_out) {
   const auto& builtins = embedded::locks();
@@ -48,10 +37,13 @@ std::string lock_source(const std::string& name_or_path, const std::string& base
   if (p.is_relative() && !base_dir.empty()) tries.push_back(fs::path(base_dir) / p);
   tries.push_back(p);
   for (const auto& t : tries) {
-    if (read_file(t, &text)) {
-      if (file_out) *file_out = t.string();
-      return text;
-    }
+    std::error_code ec;
+    if (!fs::exists(t, ec)) continue;
+    // A directory, a device or a huge file is not "no such file": say what it is.
+    if (std::string why = read_input_file(t.string(), text); !why.empty())
+      throw InputError("workload.lock: '" + t.string() + "' " + why);
+    if (file_out) *file_out = t.string();
+    return text;
   }
   std::string msg = "unknown lock '" + name_or_path + "': not a built-in lock and no such file";
   std::string near = nearest(fs::path(name_or_path).stem().string(), builtin_locks());
