@@ -182,15 +182,23 @@ Sampling Run::choose_sampling() {
       std::unique_lock<std::mutex> lk(m);
       if (!cv.wait_for(lk, std::chrono::seconds(1), [&] { return finished; })) solo.shared.stop.store(true);
     });
-    s.pair_ns = time_ns([&] {
-      if (in.run(prog_->entry_acquire) == Interpreter::Exit::Returned) in.run(prog_->entry_release);
-    }, n);
-    {
-      std::lock_guard<std::mutex> lk(m);
-      finished = true;
+    auto stop_timer = [&] {
+      {
+        std::lock_guard<std::mutex> lk(m);
+        finished = true;
+      }
+      cv.notify_one();
+      timer.join();
+    };
+    try {  // a program fault (exit 2) must not leave the timer thread joinable
+      s.pair_ns = time_ns([&] {
+        if (in.run(prog_->entry_acquire) == Interpreter::Exit::Returned) in.run(prog_->entry_release);
+      }, n);
+    } catch (...) {
+      stop_timer();
+      throw;
     }
-    cv.notify_one();
-    timer.join();
+    stop_timer();
     if (solo.shared.stop.load()) s.pair_ns = 0;  // not measurable: k falls back to 1
   }
   Arena scratch(2 * Arena::kAlign);

@@ -34,7 +34,8 @@ pids=""
 for src in $COMMON; do
   obj="$OUT/obj/$(echo "$src" | sed "s|$ROOT/||; s|$OUT/||; s|/|_|g").o"
   objs="$objs $obj"
-  if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ]; then
+  # Rebuilt when its source or any header is newer (a changed struct must not link stale).
+  if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find "$ROOT/sim" "$ROOT/native" -name '*.hpp' -newer "$obj" | head -1)" ]; then
     $CXX $FLAGS -march=armv8-a -c "$src" -o "$obj" & pids="$pids $!"
   fi
 done

@@ -258,12 +258,13 @@ TEST_CASE("summary.csv: header and row exactly") {
             "release_cycles.count,release_cycles.mean,release_cycles.p50,release_cycles.p90,release_cycles.p99,"
             "release_cycles.max,coherence.bus_transactions,coherence.messages,coherence.invalidations,"
             "coherence.gets,coherence.getm,coherence.upgrades,coherence.writebacks,coherence.cache_to_cache,"
-            "coherence.memory_reads,coherence.messages_by_type.GetS,coherence.messages_by_type.Inv,"
+            "coherence.memory_reads,coherence.llc_hits,coherence.llc_misses,coherence.llc_back_invalidations,"
+              "coherence.messages_by_type.GetS,coherence.messages_by_type.Inv,"
             "per_acquisition.micro_ops,fairness.min_acquisitions,fairness.max_acquisitions,fairness.reacquires,"
             "extra.link_util");
   CHECK(csv.substr(csv.find('\n') + 1, csv.find('\n', csv.find('\n') + 1) - csv.find('\n') - 1) ==
         "001_cores-3_lock-mcs,3,mcs,40000,30,0.75,400,300,1000,0.666667,3,1.5,0.333333,0.9,5,0.166667,0,0,0,"
-        "1000,1000,0,,,,0,,,,,0,,,,,,90,45,20,31,32,33,10,34,35,5,7,30,10,20,0,0.123457");
+        "1000,1000,0,,,,0,,,,,0,,,,,,90,45,20,31,32,33,10,34,35,0,0,0,5,7,30,10,20,0,0.123457");
   CHECK(output::summary_csv_header({}) ==
         "point,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,handoff_p99,inv_per_acq,bus_per_acq,"
         "msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,wait_p99,hold_mean");

@@ -58,8 +58,8 @@ TEST_CASE("presets: every configs/machines file is built in, extends: NAME works
         f + ":1:10: extends: 'bus61' is neither a built-in machine preset nor a file next to this one (did you mean "
             "'bus16'?); lockstep list machines shows the presets");
   CHECK(load_error("extends: ../machines/ring16.yaml\n", f) ==
-        f + ":1:10: extends: cannot read '" + (t.path.parent_path() / "machines/ring16.yaml").string() +
-            "' (for the built-in preset write `extends: ring16`)");
+        f + ":1:10: extends: '" + (t.path.parent_path() / "machines/ring16.yaml").string() +
+            "' cannot be opened (no such file, or no permission) (for the built-in preset write `extends: ring16`)");
 
   auto r = testing::lockstep("list machines");
   CHECK(r.status == 0);
@@ -172,7 +172,7 @@ TEST_CASE("help texts are whole and nothing users see cites DESIGN.md") {
   auto r = testing::lockstep("run --help");
   CHECK(r.status == 0);
   // Boost wraps long descriptions: the sentence is whole, across lines.
-  const auto seed = r.out.find("override the experiment's seed: (every random choice");
+  const auto seed = r.out.find("override the experiment's seed, 0 .. 2^64-1 (every");
   CHECK(seed != std::string::npos);
   CHECK(r.out.find("derives from it)", seed) != std::string::npos);
   for (const char* cmd : {"list", "--help", "check lock --help", "lock show --help"}) {

@@ -93,7 +93,7 @@ void resolve_extends(const std::string& file, const Val& target, std::string& ba
   }
   std::vector<std::string> names;
   for (const auto& [name, text] : presets) names.push_back(name);
-  std::string msg = "extends: cannot read '" + base_file + "'";
+  std::string msg = "extends: '" + base_file + "' cannot be opened (no such file, or no permission)";
   if (presets.count(stem)) {
     msg += " (for the built-in preset write `extends: " + stem + "`)";
   } else if (bare) {
