@@ -18,6 +18,8 @@
 #include "output/progress.hpp"
 #include "output/stats_json.hpp"
 
+#include "output/format.hpp"
+
 namespace lockstep::output {
 
 namespace fs = std::filesystem;
@@ -74,13 +76,6 @@ struct SeedRuns {
     return pos == 0 ? exp.points[k] : *copies[k][pos - 1];
   }
 };
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 }  // namespace
 
@@ -153,7 +148,7 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
     const auto& entry = rec.points[selected[t / seeds]];
     const std::string path = run_stats_path(run.dir, entry, t % seeds);
     if (opt.dir_mode == DirMode::Resume && run_done(path, entry.hashes[t % seeds])) {
-      done[t] = Done{std::nullopt, ojson::parse(slurp(path)), true};
+      done[t] = Done{std::nullopt, ojson::parse(read_whole_file(path)), true};
       ++run.reused;
     } else {
       todo.push_back(t);

@@ -2,6 +2,7 @@
 // job counts and hosts, so floating-point figures are rounded to a fixed number of
 // significant digits before they are printed.
 #pragma once
+#include <filesystem>
 #include <string>
 
 namespace lockstep::output {
@@ -16,5 +17,11 @@ std::string format_number(double v);
 
 // A CSV field: quoted (with "" for ") only when it holds a comma, quote or line break.
 std::string csv_field(const std::string& s);
+
+// Text for XML/HTML content and attribute values: & < > " escaped.
+std::string xml_escape(const std::string& s);
+
+// A whole file's bytes ("" when it cannot be read; callers that must tell check first).
+std::string read_whole_file(const std::filesystem::path& path);
 
 }  // namespace lockstep::output

@@ -12,6 +12,8 @@
 #include "output/run_dir.hpp"
 #include "output/summary.hpp"
 
+#include "output/format.hpp"
+
 namespace lockstep::output {
 
 namespace {
@@ -30,20 +32,6 @@ std::string fixed(double v, int decimals) {
 
 // Pixel coordinates: a tenth of a pixel is finer than any screen draws.
 std::string px(double v) { return fixed(v, 1); }
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // Long legend entries (a .lock file's path) would squeeze the plot; the start names them.
 std::string shorten(const std::string& s, size_t max_chars) {

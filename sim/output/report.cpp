@@ -21,33 +21,12 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string num(const ojson& v) {
   if (v.is_null()) return "&ndash;";
   if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
   if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
   if (v.is_number()) return format_number(v.get<double>());
-  return esc(v.dump());
+  return xml_escape(v.dump());
 }
 
 // "1234 (0.411 µs)" for a figure in cycles when the clock is known.
@@ -92,11 +71,11 @@ std::string report_html(const std::string& dir_text) {
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
        "script-src 'unsafe-inline'\">\n";
-  h += "<title>lockstep: " + esc(name) + "</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
-  h += "<h1>" + esc(name) + "</h1>\n<p>" + std::to_string(table.rows.size()) + " point(s)";
+  h += "<title>lockstep: " + xml_escape(name) + "</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
+  h += "<h1>" + xml_escape(name) + "</h1>\n<p>" + std::to_string(table.rows.size()) + " point(s)";
   if (!table.swept_paths.empty()) {
     h += "; swept:";
-    for (const auto& p : table.swept_paths) h += " <code>" + esc(p) + "</code>";
+    for (const auto& p : table.swept_paths) h += " <code>" + xml_escape(p) + "</code>";
   }
   h += "</p>\n";
 
@@ -111,7 +90,7 @@ std::string report_html(const std::string& dir_text) {
   if (!svgs.empty()) {
     h += "<h2>Plots</h2>\n<div class=\"plots\">\n";
     for (const auto& p : svgs) {
-      std::string svg = slurp(p);
+      std::string svg = read_whole_file(p);
       const size_t at = svg.find("<svg");
       if (at == std::string::npos) continue;
       svg = svg.substr(at);
@@ -125,12 +104,12 @@ std::string report_html(const std::string& dir_text) {
 
   h += "<h2>Summary</h2>\n<p>Click a column header to sort.</p>\n<div class=\"scroll\">\n"
        "<table class=\"sortable\" id=\"summary\">\n<thead><tr>";
-  for (const auto& c : table.header) h += "<th>" + esc(c) + "</th>";
+  for (const auto& c : table.header) h += "<th>" + xml_escape(c) + "</th>";
   h += "</tr></thead>\n<tbody>\n";
   const size_t text_cols = 1 + table.swept_paths.size();
   for (const auto& r : table.rows) {
     h += "<tr>";
-    for (size_t i = 0; i < r.size(); ++i) h += (i < text_cols ? "<td class=\"t\">" : "<td>") + esc(r[i]) + "</td>";
+    for (size_t i = 0; i < r.size(); ++i) h += (i < text_cols ? "<td class=\"t\">" : "<td>") + xml_escape(r[i]) + "</td>";
     h += "</tr>\n";
   }
   h += "</tbody>\n</table>\n</div>\n";
@@ -141,7 +120,7 @@ std::string report_html(const std::string& dir_text) {
     const fs::path sp = dir / "points" / r[0] / "stats.json";
     ojson j;
     try {
-      j = ojson::parse(slurp(sp));
+      j = ojson::parse(read_whole_file(sp));
     } catch (const nlohmann::json::exception&) {
       continue;
     }
@@ -151,7 +130,7 @@ std::string report_html(const std::string& dir_text) {
         j["config"]["machine"]["clock_ghz"].is_number())
       ghz = j["config"]["machine"]["clock_ghz"].get<double>();
     if (config_text.empty() && j.contains("config")) config_text = j["config"].dump(2);
-    details += "<details>\n<summary>" + esc(r[0]) + "</summary>\n";
+    details += "<details>\n<summary>" + xml_escape(r[0]) + "</summary>\n";
     details += "<p>" + std::string("cycles: ") + cycles(j.value("cycles", ojson()), ghz) +
                ", acquisitions: " + num(j.value("acquisitions", ojson())) + "</p>\n";
     details += "<table><tr><th>distribution</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th>"
@@ -171,7 +150,7 @@ std::string report_html(const std::string& dir_text) {
       for (const auto& [k, v] : j[block].items()) {
         if (!first) details += ", ";
         first = false;
-        details += esc(k) + " " + (v.is_object() ? esc(v.dump()) : num(v));
+        details += xml_escape(k) + " " + (v.is_object() ? xml_escape(v.dump()) : num(v));
       }
       details += "</p>\n";
     }
@@ -180,7 +159,7 @@ std::string report_html(const std::string& dir_text) {
   if (!config_text.empty()) {
     h += "<h2>Resolved config</h2>\n<p>Of the first point (the others differ in the swept paths";
     if (!table.swept_paths.empty()) h += " above";
-    h += ").</p>\n<pre>" + esc(config_text) + "</pre>\n";
+    h += ").</p>\n<pre>" + xml_escape(config_text) + "</pre>\n";
   }
   if (!details.empty()) h += "<h2>Points</h2>\n" + details;
   h += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";

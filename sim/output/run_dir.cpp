@@ -9,19 +9,14 @@
 #include "output/atomic_file.hpp"
 #include "output/stats_json.hpp"
 
+#include "output/format.hpp"
+
 namespace lockstep::output {
 
 namespace fs = std::filesystem;
 using ojson = nlohmann::ordered_json;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The files and folders lockstep writes into DIR; only these are ever removed.
 bool ours(const std::string& name) {
@@ -154,7 +149,7 @@ std::optional<ExperimentRecord> read_record(const std::string& dir) {
   if (!fs::exists(p, ec)) return std::nullopt;
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(slurp(p));
+    j = nlohmann::json::parse(read_whole_file(p));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(p.string() + ": not valid JSON: " + e.what());
   }
@@ -171,7 +166,7 @@ bool run_done(const std::string& stats_path, const std::string& hash) {
   std::error_code ec;
   if (!fs::exists(stats_path, ec)) return false;
   try {
-    const auto j = nlohmann::json::parse(slurp(stats_path));
+    const auto j = nlohmann::json::parse(read_whole_file(stats_path));
     return j.is_object() && j.value("config_hash", "") == hash;
   } catch (const nlohmann::json::exception&) {
     return false;  // atomic writes make this rare; a broken file is simply run again
