@@ -213,6 +213,58 @@ std::array<double, 3> constrained_fit(const std::vector<FitRow>& rows) {
   return {best(0), best(1), best(1) + best(2)};
 }
 
+void fit_calibration(Calibration& cal) {
+  // Fit: each remote (state, op) median, averaged over pairs, minus the hit, as a sum of the
+  // simulator's costs:   M / E / S held elsewhere: request + data   uncached: request + memory
+  // constrained least squares (constrained_fit) over every row.
+  std::map<std::pair<std::string, std::string>, std::vector<double>> by;
+  for (const auto& m : cal.table)
+    if (m.measured) by[{m.state, m.op}].push_back(m.median);
+  std::vector<FitRow> rows;
+  bool has_uncached = false;
+  double local_load = 0, local_rmw = 0;
+  int n_rmw = 0;
+  for (const auto& [k, v] : by) {
+    double mean = 0;
+    for (double x : v) mean += x;
+    mean /= double(v.size());
+    const auto& [st, op] = k;
+    if (st == "local") {
+      if (op == "load") local_load = mean;
+      if (op == "cas" || op == "faa" || op == "swap") { local_rmw += mean; ++n_rmw; }
+      continue;
+    }
+    has_uncached = has_uncached || st == "uncached";
+    rows.push_back({st == "uncached", mean - cal.hit_cycles});
+  }
+  const std::array<double, 3> x = constrained_fit(rows);
+  // Residual per measured row (not per averaged row): what a reader checks line by line.
+  double ss = 0;
+  int nfit = 0;
+  for (auto& m : cal.table) {
+    if (m.state == "local" || !m.measured) continue;
+    m.fitted = true;
+    m.fit = cal.hit_cycles + x[0] + (m.state == "uncached" ? x[2] : x[1]);
+    m.residual = m.median - m.fit;
+    ss += m.residual * m.residual;
+    ++nfit;
+    const double tol = std::max(2 * cal.timer_step_cycles / m.batch, 0.25 * m.fit);
+    if (std::abs(m.residual) > tol) {
+      m.note += std::string(m.note.empty() ? "" : "; ") + "does not fit";
+      cal.warnings.push_back("row " + m.state + "/" + m.op + " (cpus " + std::to_string(m.cpu_a) + "," +
+                             std::to_string(m.cpu_b) + ") does not fit: measured " +
+                             std::to_string(int(std::lround(m.median))) + ", model " +
+                             std::to_string(int(std::lround(m.fit))) + " cycles");
+    }
+  }
+  cal.fit_rms = nfit ? std::sqrt(ss / nfit) : 0;
+  cal.request_cycles = std::max(0, int(std::lround(x[0])));
+  cal.data_cycles = std::max(1, int(std::lround(x[1])));
+  cal.memory_cycles = has_uncached ? std::max(cal.data_cycles, int(std::lround(x[2]))) : 0;
+  // Extra cost of a local atomic over a local load (both timed the same way).
+  cal.atomic_cycles = n_rmw ? std::max(0, int(std::lround(local_rmw / n_rmw - local_load))) : 0;
+}
+
 Calibration calibrate(const CalibrateOptions& opt) {
   if (opt.reps < 1) throw InputError("calibrate: --reps must be at least 1");
   Calibration cal;
@@ -356,52 +408,7 @@ Calibration calibrate(const CalibrateOptions& opt) {
   // stays in L1 and divide (each load depends on the previous one).
   cal.hit_cycles = std::max(1, int(std::lround(hit_ticks_per_load() * cpt)));
 
-  // Fit: each remote (state, op) median, averaged over pairs, minus the hit, as a sum of the
-  // simulator's costs:   M / E / S held elsewhere: request + data   uncached: request + memory
-  // constrained least squares (constrained_fit) over every row.
-  std::map<std::pair<std::string, std::string>, std::vector<double>> by;
-  for (const auto& m : cal.table) by[{m.state, m.op}].push_back(m.median);
-  std::vector<FitRow> rows;
-  double local_load = 0, local_rmw = 0;
-  int n_rmw = 0;
-  for (const auto& [k, v] : by) {
-    double mean = 0;
-    for (double x : v) mean += x;
-    mean /= double(v.size());
-    const auto& [st, op] = k;
-    if (st == "local") {
-      if (op == "load") local_load = mean;
-      if (op == "cas" || op == "faa" || op == "swap") { local_rmw += mean; ++n_rmw; }
-      continue;
-    }
-    rows.push_back({st == "uncached", mean - cal.hit_cycles});
-  }
-  const std::array<double, 3> x = constrained_fit(rows);
-  // Residual per measured row (not per averaged row): what a reader checks line by line.
-  double ss = 0;
-  int nfit = 0;
-  for (auto& m : cal.table) {
-    if (m.state == "local") continue;
-    m.fitted = true;
-    m.fit = cal.hit_cycles + x[0] + (m.state == "uncached" ? x[2] : x[1]);
-    m.residual = m.median - m.fit;
-    ss += m.residual * m.residual;
-    ++nfit;
-    const double tol = std::max(2 * cal.timer_step_cycles / m.batch, 0.25 * m.fit);
-    if (std::abs(m.residual) > tol) {
-      m.note += std::string(m.note.empty() ? "" : "; ") + "does not fit";
-      cal.warnings.push_back("row " + m.state + "/" + m.op + " (cpus " + std::to_string(m.cpu_a) + "," +
-                             std::to_string(m.cpu_b) + ") does not fit: measured " +
-                             std::to_string(int(std::lround(m.median))) + ", model " +
-                             std::to_string(int(std::lround(m.fit))) + " cycles");
-    }
-  }
-  cal.fit_rms = nfit ? std::sqrt(ss / nfit) : 0;
-  cal.request_cycles = std::max(0, int(std::lround(x[0])));
-  cal.data_cycles = std::max(1, int(std::lround(x[1])));
-  cal.memory_cycles = flush ? std::max(cal.data_cycles, int(std::lround(x[2]))) : 0;
-  // Extra cost of a local atomic over a local load (both timed the same way).
-  cal.atomic_cycles = n_rmw ? std::max(0, int(std::lround(local_rmw / n_rmw - local_load))) : 0;
+  fit_calibration(cal);
   return cal;
 }
 
@@ -411,10 +418,14 @@ std::string calibration_csv(const Calibration& c) {
        "batch,timer_step_cycles,spread_cycles,fit_cycles,residual_cycles,note\n";
   for (const auto& m : c.table) {
     char buf[512];
-    std::snprintf(buf, sizeof buf, "%d,%s,%s,%s,%s,%.1f,%.1f,%.1f,%.1f,%d,%d,%.1f,%.1f,", m.cpu_a,
-                  m.cpu_b < 0 ? "" : std::to_string(m.cpu_b).c_str(), m.cpu_c < 0 ? "" : std::to_string(m.cpu_c).c_str(),
-                  m.state.c_str(), m.op.c_str(), m.median, m.p10, m.p90, m.min, m.reps, m.batch, c.timer_step_cycles,
-                  m.p90 - m.p10);
+    const std::string b = m.cpu_b < 0 ? "" : std::to_string(m.cpu_b), cc = m.cpu_c < 0 ? "" : std::to_string(m.cpu_c);
+    if (m.measured)
+      std::snprintf(buf, sizeof buf, "%d,%s,%s,%s,%s,%.1f,%.1f,%.1f,%.1f,%d,%d,%.1f,%.1f,", m.cpu_a, b.c_str(), cc.c_str(),
+                    m.state.c_str(), m.op.c_str(), m.median, m.p10, m.p90, m.min, m.reps, m.batch, c.timer_step_cycles,
+                    m.p90 - m.p10);
+    else  // not taken: no figures, the note says why
+      std::snprintf(buf, sizeof buf, "%d,%s,%s,%s,%s,,,,,%d,%d,%.1f,,", m.cpu_a, b.c_str(), cc.c_str(), m.state.c_str(),
+                    m.op.c_str(), m.reps, m.batch, c.timer_step_cycles);
     o << buf;
     if (m.fitted) {
       std::snprintf(buf, sizeof buf, "%.1f,%.1f", m.fit, m.residual);

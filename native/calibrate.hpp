@@ -49,6 +49,8 @@ struct Measurement {
   bool fitted = false;       // remote rows: fit and residual below are set
   double fit = 0, residual = 0;   // cycles: the fitted model's value, median - fit
   std::string note;          // "near timer resolution", "does not fit", ...
+  bool measured = true;      // false: a row that could not be taken (calibrate --simulate);
+                             // its figures are written empty and it stays out of the fit
 };
 
 struct Calibration {
@@ -78,6 +80,11 @@ Calibration calibrate(const CalibrateOptions& opt);
 // feasible one kept). Returns {request, data, memory}.
 struct FitRow { bool is_memory; double y; };
 std::array<double, 3> constrained_fit(const std::vector<FitRow>& rows);
+// Fits c.table (rows with measured set) given c.hit_cycles: sets each remote row's fit,
+// residual and "does not fit" note, c.warnings for those, c.fit_rms, c.request_cycles,
+// c.data_cycles, c.memory_cycles (0 without uncached rows) and c.atomic_cycles (local
+// RMW minus local load). Shared by `calibrate` and `calibrate --simulate`.
+void fit_calibration(Calibration& c);
 std::string calibration_csv(const Calibration& c);
 // A machine YAML (`machine:` block) that `lockstep run` accepts, directly or via `extends:`.
 std::string calibration_yaml(const Calibration& c, const std::string& host);
