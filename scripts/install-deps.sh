@@ -7,14 +7,14 @@ packages=(
   cmake ninja-build g++ make git python3
   libboost-program-options-dev libboost-graph-dev libyaml-cpp-dev libeigen3-dev
   doctest-dev libfmt-dev nlohmann-json3-dev
-  # the native harness's AArch64 tests: cross-compile and run under emulation
-  g++-aarch64-linux-gnu qemu-user
 )
 
 # --test: also what only the test suite uses (the HTML report is loaded in headless Chromium;
 # the emitted GNU parallel line is run). The flagship (scripts/quickstart.sh) needs neither.
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium parallel)
+  # the native harness's AArch64 tests: cross-compile and run under emulation
+  packages+=(g++-aarch64-linux-gnu qemu-user)
 fi
 
 missing=()
