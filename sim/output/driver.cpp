@@ -16,6 +16,7 @@
 #include "output/manifest.hpp"
 #include "output/merge.hpp"
 #include "output/progress.hpp"
+#include "output/lock_stat.hpp"
 #include "output/stats_json.hpp"
 
 #include "output/format.hpp"
@@ -195,6 +196,9 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
         ojson j = stats_json(p, st);
         std::call_once(record_written, [&] { write_record(run.dir, rec); });
         write_file_atomic(stats_path, j.dump(2) + "\n");
+        if (st.lockstat.present)  // beside stats.json, as the kernel prints /proc/lock_stat
+          write_file_atomic((fs::path(stats_path).parent_path() / "lock_stat").string(),
+                            lock_stat_text(fs::path(p.workload.lock).stem().string(), st.lockstat, p.machine.clock_ghz));
         done[t] = Done{std::move(st), std::move(j), false};
         progress.finished(slot);
       } catch (const InputError& e) {
