@@ -26,17 +26,7 @@ int64_t local_latency(const config::MachineCfg& machine, const std::string& op) 
   const std::string src = "lock probe_local\ncapacity 1\n.shared x\n.percpu out 1\nacquire:\n  st [x], 1\n"
                           "  work 2000\n  now r1\n  " + act + "\n  now r2\n  sub r3, r2, r1\n  st [out], r3\n"
                           "  work 2000\n  ret\nrelease:\n  ret\n";
-  config::Point p;
-  p.name = "probe";
-  p.machine = machine;
-  p.workload.lock = "probe_local";
-  p.workload.threads = 1;
-  p.workload.acquisitions_per_thread = 1;
-  p.workload.warmup_acquisitions = 0;
-  p.workload.critical_section = {0, 0, 0};
-  p.workload.outside = {};
-  p.workload.outside.cycles = 0;
-  p.run.fast_forward = false;
+  config::Point p = sim::probe_point(machine, 1);
   isa::AssembleOptions o;
   o.file = "probe_local.lock";
   o.ncpu = 1;

@@ -1,5 +1,7 @@
 #include "run/probe.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "isa/program.hpp"
 #include "run/machine.hpp"
@@ -36,19 +38,24 @@ std::string program(ProbeOp op, const std::string& state, bool with_probe) {
 
 }  // namespace
 
-ProbeResult probe_latency(const config::MachineCfg& machine, ProbeOp op, const std::string& state) {
+config::Point probe_point(const config::MachineCfg& machine, int threads) {
   config::Point p;
   p.name = "probe";
   p.machine = machine;
-  if (p.machine.cores < 3) p.machine.cores = 3;
+  p.machine.cores = std::max(p.machine.cores, threads);
   p.workload.lock = "probe";
-  p.workload.threads = 3;
+  p.workload.threads = threads;
   p.workload.acquisitions_per_thread = 1;
   p.workload.warmup_acquisitions = 0;
   p.workload.critical_section = {0, 0, 0};
   p.workload.outside = {};
   p.workload.outside.cycles = 0;
   p.run.fast_forward = false;
+  return p;
+}
+
+ProbeResult probe_latency(const config::MachineCfg& machine, ProbeOp op, const std::string& state) {
+  config::Point p = probe_point(machine, 3);
   isa::AssembleOptions o;
   o.file = "probe.lock";
   o.ncpu = 3;

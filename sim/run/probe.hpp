@@ -27,4 +27,9 @@ ProbeResult probe_latency(const config::MachineCfg& machine, ProbeOp op, const s
 
 ProbeOp probe_op(const std::string& name);  // "load" | "store" | "atomic"; InputError otherwise
 
+// The point a directed probe runs in: `machine`, `threads` threads doing one acquisition of a
+// hand-written program each, no warm-up, no critical section, no outside work, every cycle
+// simulated (fast-forward off).
+config::Point probe_point(const config::MachineCfg& machine, int threads);
+
 }  // namespace lockstep::sim
