@@ -53,10 +53,14 @@ std::map<std::string, std::pair<const std::vector<std::string>*, const std::vect
   return k;
 }
 
+// The same white space as words() splits on (istream's: also \v and \f), so a line trim()
+// leaves non-empty always has a first word.
+constexpr const char* kSpace = " \t\r\n\v\f";
+
 std::string trim(const std::string& s) {
-  size_t a = s.find_first_not_of(" \t\r");
+  size_t a = s.find_first_not_of(kSpace);
   if (a == std::string::npos) return "";
-  size_t b = s.find_last_not_of(" \t\r");
+  size_t b = s.find_last_not_of(kSpace);
   return s.substr(a, b - a + 1);
 }
 
@@ -141,9 +145,10 @@ Protocol parse_protocol(const std::string& text, const std::string& file) {
     ++ps.line;
     std::string s = raw.substr(0, raw.find('#'));
     if (trim(s).empty()) continue;
-    int col = int(s.find_first_not_of(" \t")) + 1;
+    int col = int(s.find_first_not_of(kSpace)) + 1;
     s = trim(s);
     auto w = words(s);
+    if (w.empty()) continue;
     if (w[0] == "protocol") {
       if (w.size() != 2) ps.fail(col, "expected 'protocol NAME'");
       p.name = w[1];
