@@ -14,6 +14,7 @@
 #include "native/experiment.hpp"
 #include "native/validate.hpp"
 #include "output/atomic_file.hpp"
+#include "run/check_points.hpp"
 
 namespace po = boost::program_options;
 
@@ -54,13 +55,12 @@ int cmd_validate(int argc, char** argv) {
   const config::Experiment exp = config::load_experiment(parsed.words[0], lo);
   const native::Environment env = native::read_environment();
   int max_threads = 0;
-  for (const auto& p : exp.points) {
-    int t = p.workload.threads > 0 ? p.workload.threads : p.machine.cores;
-    max_threads = std::max(max_threads, t);
-    if (t > int(env.topo.cpus.size()) && !no.oversubscribe)
-      throw InputError(exp.file + ": point " + p.name + " wants " + std::to_string(t) + " threads but this machine has " +
-                       std::to_string(env.topo.cpus.size()) + " usable CPUs; pass --oversubscribe to run anyway");
-  }
+  for (const auto& p : exp.points) max_threads = std::max(max_threads, p.workload.threads > 0 ? p.workload.threads : p.machine.cores);
+  // Every point is checked, for the simulator and for the hardware, before any runs.
+  std::vector<size_t> all(exp.points.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  sim::check_points(exp, all);
+  native::check_native_points(exp, no, int(env.topo.cpus.size()));
   std::cout << native::environment_warnings(env, max_threads, false) << clock.warning;
   std::cout << "native clock: " << clock.ghz << " GHz (" << clock.source << ")\n";
   const native::Validation v = native::validate(exp, no);

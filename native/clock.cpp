@@ -98,8 +98,7 @@ CycleClock::CycleClock(double clock_ghz) : ghz_(clock_ghz > 0 ? clock_ghz : 1.0)
   loops_per_cycle_ = spin_loops_per_tick() / cpt_;
 }
 
-void CycleClock::spin(uint64_t cycles, const std::atomic<bool>* stop) const {
-  if (cycles == 0) return;
+void CycleClock::spin_nonzero(uint64_t cycles, const std::atomic<bool>* stop) const {
   if (cycles < 256) {
     spin_loop(uint64_t(double(cycles) * loops_per_cycle_ + 0.5));
     return;

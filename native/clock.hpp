@@ -30,9 +30,14 @@ class CycleClock {
   // (reading the counter costs tens of cycles), a counter deadline for long ones.
   // A long wait polls `stop` (when given) so a watchdog can end it; the deadline saturates
   // instead of wrapping, whatever `cycles` is.
-  void spin(uint64_t cycles, const std::atomic<bool>* stop = nullptr) const;
+  // Inline so that the common zero-cycle case (no critical-section or outside work) costs a
+  // compare in the harness's per-acquisition path, not a call.
+  void spin(uint64_t cycles, const std::atomic<bool>* stop = nullptr) const {
+    if (cycles != 0) spin_nonzero(cycles, stop);
+  }
 
  private:
+  void spin_nonzero(uint64_t cycles, const std::atomic<bool>* stop) const;
   double ghz_;
   double cpt_;
   double loops_per_cycle_;

@@ -11,7 +11,9 @@
 
 #include "clock.hpp"
 #include "common/error.hpp"
+#include "handwritten/locks.hpp"
 #include "output/atomic_file.hpp"
+#include "workload/lock_library.hpp"
 
 namespace lockstep::native {
 
@@ -215,19 +217,36 @@ std::string environment_warnings(const Environment& env, int max_threads, bool h
   return s;
 }
 
+void check_native_points(const config::Experiment& exp, const NativeOptions& opt, int usable_cpus) {
+  for (size_t i = 0; i < exp.points.size(); ++i) {
+    const config::Point& p = exp.points[i];
+    const std::string where = exp.points.size() > 1 ? " (point " + p.name + ")" : "";
+    try {
+      const isa::Program prog = workload::load_lock(p);
+      if (prog.entry_acquire < 0 || prog.entry_release < 0)
+        throw InputError(prog.file + ": lock " + prog.name + " needs acquire: and release:");
+      if (opt.handwritten && !make_handwritten(prog.name, 1)) {
+        std::string names;
+        for (const auto& h : handwritten_locks()) names += (names.empty() ? "" : ", ") + h;
+        throw InputError("native --handwritten: no hand-written version of lock '" + prog.name + "' (have: " + names + ")");
+      }
+    } catch (const InputError& e) {
+      throw InputError(config::locate_error(exp, i, e.what() + where));
+    }
+    if (threads_of(p) > usable_cpus && !opt.oversubscribe)
+      throw InputError(exp.file + ": point " + p.name + " wants " + std::to_string(threads_of(p)) +
+                       " threads but this machine has " + std::to_string(usable_cpus) +
+                       " usable CPUs; pass --oversubscribe to run anyway (timings are then meaningless)");
+  }
+}
+
 NativeRun run_native_experiment(const config::Experiment& exp, const NativeOptions& opt,
                                 const std::vector<std::string>& argv, const ClockChoice& clock) {
   NativeRun nr;
   nr.env = read_environment();
-  const int ncpu = int(nr.env.topo.cpus.size());
   int max_threads = 0;
-  for (const auto& p : exp.points) {
-    max_threads = std::max(max_threads, threads_of(p));
-    if (threads_of(p) > ncpu && !opt.oversubscribe)
-      throw InputError(exp.file + ": point " + p.name + " wants " + std::to_string(threads_of(p)) +
-                       " threads but this machine has " + std::to_string(ncpu) +
-                       " usable CPUs; pass --oversubscribe to run anyway (timings are then meaningless)");
-  }
+  for (const auto& p : exp.points) max_threads = std::max(max_threads, threads_of(p));
+  check_native_points(exp, opt, int(nr.env.topo.cpus.size()));
   output::RunOptions ro;
   ro.jobs = 1;  // points run one after the other: they measure the same cores
   ro.argv = argv;

@@ -30,6 +30,12 @@ struct NativeRun {
   Environment env;
 };
 
+// Validation before measuring (as `lockstep run` does for the simulator): every point's lock
+// is loaded and assembled, its hand-written version looked up when opt.handwritten, and its
+// thread count checked against the usable CPUs, before the first point runs. The first bad
+// point throws InputError located at the key that caused it (config::locate_error).
+void check_native_points(const config::Experiment& exp, const NativeOptions& opt, int usable_cpus);
+
 // Throws InputError before running anything when a point wants more threads than there are
 // usable CPUs and opt.oversubscribe is off.
 NativeRun run_native_experiment(const config::Experiment& exp, const NativeOptions& opt,

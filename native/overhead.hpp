@@ -16,6 +16,9 @@ struct OverheadRow {
   // The same hand-written lock inside `native run --handwritten --measure throughput` at one
   // thread (critical section and outside work 0): ns per acquisition, the harness included.
   double run_ns = 0;
+  // The fastest batch of each kind: on a shared machine a batch is only ever slowed down by
+  // preemption, never sped up, so the minima are the least disturbed pair of figures.
+  double hand_best_ns = 0, run_best_ns = 0;
 };
 
 std::vector<OverheadRow> measure_overhead(long calls, int batches = 7);

@@ -84,6 +84,8 @@ std::vector<File> files() {
        "    edges: [{from: 0, to: 1}, {from: 1, to: 1}]\n"},
       // The 4th point is the bad one (6 cores on 4 sockets); the first three are long runs
       // that must not be simulated before it is found.
+      // A native sweep whose 2nd point names an unknown lock: found before the 1st is measured.
+      {"late-lock.yaml", "extends: base.yaml\nworkload: {threads: 1}\nsweep:\n  workload.lock: [ticket, tiket]\n"},
       {"late.yaml",
        "machine:\n  coherence: directory\n  interconnect: {topology: numa, sockets: 4}\n"
        "workload: {acquisitions_per_thread: 100000}\nsweep:\n  machine.cores: [4, 8, 16, 6]\n"},
@@ -120,6 +122,10 @@ const Row kCatalogue[] = {
   {"unknown built-in lock", "run {d}/tiket.yaml -o {d}/out", 2, "tiket.yaml:3:9: unknown lock 'tiket'"},
   {"--set causes the machine error", "run {d}/mesh.yaml -o {d}/out --set machine.interconnect.width=5", 2, "--set: interconnect mesh 5x3 has 15 nodes"},
   {"4th sweep point bad", "run {d}/late.yaml -o {d}/out", 2, "late.yaml:6:29: interconnect numa: 6 cores"},
+  {"native run: 2nd sweep point bad", "native run {d}/late-lock.yaml -o {d}/native-out", 2, "late-lock.yaml:4:27: unknown lock 'tiket'"},
+  {"validate: 2nd sweep point bad", "validate {d}/late-lock.yaml -o {d}/validate-out", 2, "late-lock.yaml:4:27: unknown lock 'tiket'"},
+  {"native --handwritten without one", "native run {d}/base.yaml -o {d}/native-out --handwritten --set workload.lock=clh --set workload.threads=1", 2,
+   "--set: native --handwritten: no hand-written version of lock 'clh' (have: mcs, ticket, ttas)"},
   // 8: limits instead of blow-ups
   {"YAML alias bomb", "run {d}/bomb.yaml -o {d}/out", 2, "LOCKSTEP_MAX_YAML_VALUES=N"},
   {"sweep of 10^12 points", "run {d}/huge-sweep.yaml -o {d}/out", 2, "huge-sweep.yaml:2:3: sweep: the grid (up to 'workload.acquisitions_per_thread') is 1000000 points, over the limit of 100000"},
@@ -170,6 +176,9 @@ TEST_CASE("bad-input catalogue: every row gives its exit status and message") {
   auto r = testing::lockstep("run " + d + "/late.yaml -o " + d + "/late-out");
   CHECK(r.err.find("(point 003_cores-6)") != std::string::npos);
   CHECK(!fs::exists(dir.path / "late-out"));
+  // Natively too: the bad 2nd point stops the run before the 1st is measured or validated.
+  CHECK(!fs::exists(dir.path / "native-out"));
+  CHECK(!fs::exists(dir.path / "validate-out"));
 }
 
 TEST_CASE("bad-input catalogue: native work with a huge count obeys the watchdog; a negative one is exit 2") {
