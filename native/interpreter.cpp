@@ -47,15 +47,26 @@ inline uint64_t by_size(int size, uintptr_t a, F&& f) {
   }
 }
 
+// The memory order must reach __atomic_* as a constant: GCC treats a run-time order as
+// __ATOMIC_SEQ_CST, which made `--order acqrel` stores full-barrier xchg's on x86-64 (no
+// store buffer visible to the program: a fence-less Peterson could never fail natively).
 inline uint64_t mem_load(int size, uintptr_t a, int mo) {
-  return by_size(size, a, [mo](auto* p) -> uint64_t { return __atomic_load_n(p, mo); });
+  if (mo == __ATOMIC_SEQ_CST)
+    return by_size(size, a, [](auto* p) -> uint64_t { return __atomic_load_n(p, __ATOMIC_SEQ_CST); });
+  return by_size(size, a, [](auto* p) -> uint64_t { return __atomic_load_n(p, __ATOMIC_ACQUIRE); });
 }
 inline void mem_store(int size, uintptr_t a, uint64_t v, int mo) {
-  by_size(size, a, [v, mo](auto* p) -> uint64_t {
-    using T = std::remove_pointer_t<decltype(p)>;
-    __atomic_store_n(p, T(v), mo);
-    return 0;
-  });
+  if (mo == __ATOMIC_SEQ_CST) {
+    by_size(size, a, [v](auto* p) -> uint64_t {
+      __atomic_store_n(p, std::remove_pointer_t<decltype(p)>(v), __ATOMIC_SEQ_CST);
+      return 0;
+    });
+  } else {
+    by_size(size, a, [v](auto* p) -> uint64_t {
+      __atomic_store_n(p, std::remove_pointer_t<decltype(p)>(v), __ATOMIC_RELEASE);
+      return 0;
+    });
+  }
 }
 inline uint64_t mem_xchg(int size, uintptr_t a, uint64_t v) {
   return by_size(size, a, [v](auto* p) -> uint64_t {
