@@ -103,6 +103,7 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
   t.invalidated = 0;
   t.shared = false;
   t.wrote_back = false;
+  t.had_sharers = false;
   l1s_[size_t(r)]->grant(t);
 
   // Every other cache that holds the line snoops the request, in core order, within this
@@ -114,6 +115,11 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
         int c = int(w * 64) + __builtin_ctzll(bits);
         if (c != r) snoopers_.push_back(c);
       }
+  if (m_.interconnect.sharer_inv_cycles > 0)
+    for (int c : snoopers_) {
+      const auto* st = l1s_[size_t(c)]->state_of(line);
+      if (st && st->readable && !st->exclusive) t.had_sharers = true;
+    }
   for (int c : snoopers_) l1s_[size_t(c)]->snoop(t);
   for (int c : snoopers_) {
     const auto* st = l1s_[size_t(c)]->state_of(line);
@@ -127,6 +133,16 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
     case BusTxn::Upgrade: ++ctr_.upgrades; break;
     case BusTxn::None: break;
   }
+}
+
+// A write that removes copies besides the owner's (lines in S or O elsewhere) pays
+// sharer_inv_cycles more: on a machine whose directory/probe filter tracks only a line's
+// owner, those invalidations are broadcast to every die and the writer waits for all the
+// answers (David et al. SOSP'13: an Opteron store to an S/O line costs ~244 cycles on the
+// same die against 83 to an M/E one).
+Cycle SnoopBus::sharer_inv_extra(const BusTxn& t) const {
+  if (t.type == BusTxn::GetS) return 0;
+  return t.had_sharers && t.invalidated > 0 ? Cycle(m_.interconnect.sharer_inv_cycles) : 0;
 }
 
 void SnoopBus::arbitrate() {
@@ -152,6 +168,7 @@ void SnoopBus::arbitrate() {
   Cycle answer = 0;
   if (txn_.supplier >= 0 || txn_.invalidated > 0) answer = Cycle(ic.snoop_cycles);
   if (txn_.invalidated > 0 && txn_.type != BusTxn::GetS) answer += Cycle(ic.inv_ack_cycles);
+  answer += sharer_inv_extra(txn_);
   if (txn_.type != BusTxn::Upgrade) {
     dur += Cycle(ic.data_cycles);
     if (llc_) {
@@ -254,6 +271,7 @@ void SnoopBus::split_arbitrate() {
   Cycle answer = 0;
   if (t.supplier >= 0 || t.invalidated > 0) answer = Cycle(ic.snoop_cycles);
   if (t.invalidated > 0 && t.type != BusTxn::GetS) answer += Cycle(ic.inv_ack_cycles);
+  answer += sharer_inv_extra(t);
   Cycle req_end = now + Cycle(ic.request_cycles);
   Cycle ready = req_end + answer;
   sl.tenure = 0;

@@ -32,6 +32,7 @@ struct BusTxn {
   int invalidated = 0;
   bool shared = false;        // another cache kept a readable copy (the bus's "shared" wire)
   bool wrote_back = false;    // a snooped cache wrote dirty data back (LLC: one more data phase)
+  bool had_sharers = false;   // before the snoop, another cache held the line non-exclusively (S, O, F)
 };
 
 class SnoopBus : public Component {
@@ -55,6 +56,7 @@ class SnoopBus : public Component {
   enum Kind { kArbitrate, kComplete, kTenureEnd, kRespond };
   void order(int r, uint64_t line, BusTxn& t);
   void arbitrate();
+  Cycle sharer_inv_extra(const BusTxn& t) const;
   // interconnect.mode: split
   void split_arbitrate();
   void tenure_end();

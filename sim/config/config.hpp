@@ -58,6 +58,7 @@ struct InterconnectCfg {
   int data_cycles = 8;                   // bus occupancy of a 64-byte data transfer
   int snoop_cycles = 0;                  // until a snooped cache answers (supplies data or drops its copy)
   int inv_ack_cycles = 0;                // a GetM/Upgrade that removed copies also waits for their acks
+  int sharer_inv_cycles = 0;             // ... and this much more when it removed sharers (not just the owner)
   // networks (directory coherence)
   int link_latency_cycles = 2;
   int link_bandwidth_bytes = 16;         // bytes per cycle per link

@@ -82,6 +82,9 @@ std::vector<Key> build_table() {
        "snooping bus: cycles until a snooped cache answers, charged when another cache supplies data or loses its copy", ""},
       {"machine.interconnect.inv_ack_cycles", T::Int, AT(machine.interconnect.inv_ack_cycles), 0, 100000, {},
        "snooping bus: extra cycles a GetM/Upgrade that removed copies waits for their acknowledgements", ""},
+      {"machine.interconnect.sharer_inv_cycles", T::Int, AT(machine.interconnect.sharer_inv_cycles), 0, 100000, {},
+       "snooping bus: extra cycles when a GetM/Upgrade removes sharers other than the line's owner (a probe filter that "
+       "tracks owners only broadcasts those invalidations, as the Opteron of David et al. does)", ""},
       {"machine.interconnect.link_latency_cycles", T::Int, AT(machine.interconnect.link_latency_cycles), 1, 100000, {},
        "network: latency of one link", ""},
       {"machine.interconnect.link_bandwidth_bytes", T::Int, AT(machine.interconnect.link_bandwidth_bytes), 1, 1000000, {},

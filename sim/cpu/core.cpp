@@ -404,7 +404,10 @@ void Core::miss_done() {
   port_user_ = PortUser::None;
   if (who == PortUser::Core) {
     blocked_ = false;
-    engine_.schedule(engine_.now(), kCore, uint32_t(id_), this, kStep);
+    // An atomic read-modify-write costs core.atomic_cycles on top of the access, hit or miss.
+    const Op op = pending_.in->op;
+    const bool atomic = pending_.write && op != Op::St;
+    engine_.schedule(engine_.now() + (atomic ? Cycle(core_cfg_.atomic_cycles) : 0), kCore, uint32_t(id_), this, kStep);
   } else {
     if (who == PortUser::Drain) drained_one();
     if (waiting_port_) {

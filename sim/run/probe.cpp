@@ -27,7 +27,9 @@ std::string program(ProbeOp op, const std::string& state, bool with_probe) {
   else if (state == "O") { prep1 = "st [x], 1"; prep2 = "ld r1, [x]"; }
   else if (state == "S") { prep1 = "ld r1, [x]"; prep2 = "ld r1, [x]"; }
   else if (state != "I") throw InputError("probe: unknown prior state '" + state + "' (expected M, O, E, S or I)");
-  std::string act = op == ProbeOp::Load ? "ld r5, [x]" : op == ProbeOp::Store ? "st [x], 2" : "cas r5, [x], 0, 2";
+  // A store is timed to its completion, not its retirement into a store buffer: a full fence
+  // follows it inside the window (as native calibrate's fence does), its own cost removed.
+  std::string act = op == ProbeOp::Load ? "ld r5, [x]" : op == ProbeOp::Store ? "st [x], 2\n  fence" : "cas r5, [x], 0, 2";
   std::string src = "lock probe\ncapacity 3\n.shared x\n.percpu out 1\nacquire:\n"
                     "  beq tid, 1, one\n  beq tid, 2, two\n  work 6000\n";
   src += "  now r1\n" + (with_probe ? "  " + act + "\n" : std::string()) + "  now r2\n  sub r3, r2, r1\n  st [out], r3\n";
@@ -68,7 +70,8 @@ ProbeResult probe_latency(const config::MachineCfg& machine, ProbeOp op, const s
     if (cycles) {
       uint64_t out = Machine::kArenaBase + prog.vars[size_t(prog.var_index("out"))].offset;
       // `now r1` costs one ALU op before the probed op issues.
-      *cycles = int64_t(m.peek(out)) - int64_t(p.machine.core.alu_cycles);
+      *cycles = int64_t(m.peek(out)) - int64_t(p.machine.core.alu_cycles) -
+                (op == ProbeOp::Store ? int64_t(p.machine.core.fence_cycles) : 0);
     }
     return s.coherence;
   };
