@@ -97,6 +97,10 @@ int cmd_check(int argc, char** argv) {
             << " cores): ";
   if (!r.failure) {
     std::cout << "ok: " << line << "\n";
+    if (!r.race_cells.empty()) {
+      std::cout << "split-bus race cells fired (all seeds, all cores):\n";
+      for (const auto& [cell, n] : r.race_cells) std::cout << "  " << cell << " " << n << "\n";
+    }
     return kExitOk;
   }
   const auto& f = *r.failure;
