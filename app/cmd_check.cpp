@@ -93,8 +93,8 @@ int cmd_check(int argc, char** argv) {
   char line[256];
   std::snprintf(line, sizeof line, "%lld operations in %d seed(s), %.2f s, %.3g ops/s",
                 static_cast<long long>(r.operations), r.seeds_run, r.seconds, rate);
-  std::cout << "check protocol " << t.protocol << " (" << t.coherence << ", " << t.topology << ", " << t.cores
-            << " cores): ";
+  std::cout << "check protocol " << t.protocol << " (" << t.coherence << ", " << t.topology
+            << (t.coherence == "snoop" && t.mode == "split" ? " split" : "") << ", " << t.cores << " cores): ";
   if (!r.failure) {
     std::cout << "ok: " << line << "\n";
     if (!r.race_cells.empty()) {
