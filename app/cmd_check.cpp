@@ -97,6 +97,10 @@ int cmd_check(int argc, char** argv) {
             << (t.coherence == "snoop" && t.mode == "split" ? " split" : "") << ", " << t.cores << " cores): ";
   if (!r.failure) {
     std::cout << "ok: " << line << "\n";
+    if (t.coherence == "snoop" && t.mode == "split" && r.race_cells.empty())
+      std::cout << "(no snoop-split controller in this table: the split bus ran its snoop controller and held a "
+                   "request for a line with a response outstanding until that response completed, so no race "
+                   "cell was exercised)\n";
     if (!r.race_cells.empty()) {
       std::cout << "split-bus race cells fired (all seeds, all cores):\n";
       for (const auto& [cell, n] : r.race_cells) std::cout << "  " << cell << " " << n << "\n";
