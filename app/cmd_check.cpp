@@ -93,10 +93,18 @@ int cmd_check(int argc, char** argv) {
   char line[256];
   std::snprintf(line, sizeof line, "%lld operations in %d seed(s), %.2f s, %.3g ops/s",
                 static_cast<long long>(r.operations), r.seeds_run, r.seconds, rate);
-  std::cout << "check protocol " << t.protocol << " (" << t.coherence << ", " << t.topology << ", " << t.cores
-            << " cores): ";
+  std::cout << "check protocol " << t.protocol << " (" << t.coherence << ", " << t.topology
+            << (t.coherence == "snoop" && t.mode == "split" ? " split" : "") << ", " << t.cores << " cores): ";
   if (!r.failure) {
     std::cout << "ok: " << line << "\n";
+    if (t.coherence == "snoop" && t.mode == "split" && r.race_cells.empty())
+      std::cout << "(no snoop-split controller in this table: the split bus ran its snoop controller and held a "
+                   "request for a line with a response outstanding until that response completed, so no race "
+                   "cell was exercised)\n";
+    if (!r.race_cells.empty()) {
+      std::cout << "split-bus race cells fired (all seeds, all cores):\n";
+      for (const auto& [cell, n] : r.race_cells) std::cout << "  " << cell << " " << n << "\n";
+    }
     return kExitOk;
   }
   const auto& f = *r.failure;

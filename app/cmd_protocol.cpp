@@ -19,7 +19,7 @@ namespace po = boost::program_options;
 namespace lockstep::app {
 
 namespace {
-const char* kUsage = "usage: lockstep protocol show NAME [--coherence snoop|directory] [--format md|dot]\n"
+const char* kUsage = "usage: lockstep protocol show NAME [--coherence snoop|directory] [--format md|dot] [--mode atomic|split]\n"
                      "  NAME: MSI, MESI, MOESI, MESIF (any case) or a path to a .table file";
 }
 
@@ -28,7 +28,9 @@ int cmd_protocol(int argc, char** argv) {
   opts.add_options()
       ("help,h", "this text")
       ("coherence", po::value<std::string>()->default_value("snoop"), "which controllers: snoop | directory")
-      ("format", po::value<std::string>()->default_value("md"), "md (Markdown tables) | dot (Graphviz)");
+      ("format", po::value<std::string>()->default_value("md"), "md (Markdown tables) | dot (Graphviz)")
+      ("mode", po::value<std::string>(), "snooping bus: atomic (controller snoop) | split (controller snoop-split); "
+                                         "default: md shows both, dot the atomic one");
   Parsed parsed = parse_args(argc, argv, opts, "protocol", kUsage);
   if (parsed.help) return kExitOk;
   const po::variables_map& vm = parsed.vm;
@@ -58,6 +60,25 @@ int cmd_protocol(int argc, char** argv) {
   const coherence::Protocol p = check::load_named_protocol(args[1]);  // unknown: InputError naming the nearest
   std::vector<std::string> kinds = coherence == "snoop" ? std::vector<std::string>{"snoop"}
                                                         : std::vector<std::string>{"cache", "directory"};
+  // The split bus's table (snoop-split): with --mode split alone, by default after the atomic
+  // one in Markdown (a DOT graph shows one bus).
+  if (vm.count("mode")) {
+    const std::string mode = vm["mode"].as<std::string>();
+    if (mode != "atomic" && mode != "split") {
+      std::string near = nearest(mode, {"atomic", "split"});
+      throw InputError("protocol show: --mode '" + mode + "' is not atomic or split" +
+                       (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+    }
+    if (coherence != "snoop") throw InputError("protocol show: --mode is for the snooping bus (--coherence snoop)");
+    if (mode == "split") {
+      if (!p.controllers.count("snoop-split"))
+        throw InputError(p.file + ": protocol " + p.name + " has no 'snoop-split' controller (the split bus then runs "
+                         "its 'snoop' controller and holds a second request for a line until the first completes)");
+      kinds = {"snoop-split"};
+    }
+  } else if (coherence == "snoop" && format == "md" && p.controllers.count("snoop-split")) {
+    kinds.push_back("snoop-split");
+  }
   if (format == "dot") {
     std::vector<const coherence::ControllerSpec*> cs;
     for (const auto& k : kinds) cs.push_back(&p.controller(k));

@@ -103,7 +103,11 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
   t.invalidated = 0;
   t.shared = false;
   t.wrote_back = false;
+<<<<<<< HEAD
   t.had_sharers = false;
+=======
+  t.deferred = false;
+>>>>>>> split
   l1s_[size_t(r)]->grant(t);
 
   // Every other cache that holds the line snoops the request, in core order, within this
@@ -231,7 +235,7 @@ void SnoopBus::complete() {
 // (responses before new requests). A request for a line whose response is still
 // outstanding is not granted until that response completes (the bus's pending-request
 // table, as in the SGI Challenge; Primer §7.5), so no two transactions on one line overlap.
-bool SnoopBus::blocked(uint64_t line) const { return split_ && outstanding_lines_.count(line) != 0; }
+bool SnoopBus::blocked(uint64_t line) const { return split_ && !races_ && outstanding_lines_.count(line) != 0; }
 
 void SnoopBus::split_arbitrate() {
   if (busy_) return;
@@ -264,7 +268,17 @@ void SnoopBus::split_arbitrate() {
   Slot& sl = slots_[slot];
   BusTxn& t = sl.txn;
   order(r, line, t);
-  outstanding_lines_.insert(line);
+  // Races: a transaction ordered behind one still outstanding on its line completes after
+  // it (responses for one line in request order, as on the Primer's split bus).
+  sl.next = -1;
+  sl.after_prev = false;
+  if (auto it = outstanding_lines_.find(line); it != outstanding_lines_.end()) {
+    slots_[it->second].next = int64_t(slot);
+    sl.after_prev = true;
+    it->second = slot;
+  } else {
+    outstanding_lines_.emplace(line, slot);
+  }
   ++outstanding_;
 
   const auto& ic = m_.interconnect;
@@ -280,13 +294,11 @@ void SnoopBus::split_arbitrate() {
     if (llc_) {
       ready = std::max(ready, llc_->access(line, req_end, t.supplier < 0));
       if (t.supplier >= 0) ++ctr_.cache_to_cache;
-      else l1s_[size_t(r)]->memory().read(line, t.data.data());
       if (t.wrote_back) sl.tenure += Cycle(ic.data_cycles);
     } else if (t.supplier >= 0) {
       ++ctr_.cache_to_cache;
     } else {
       ++ctr_.memory_reads;
-      l1s_[size_t(r)]->memory().read(line, t.data.data());
       ready = std::max(ready, req_end + Cycle(m_.memory.latency_cycles));
     }
   }
@@ -303,14 +315,18 @@ void SnoopBus::split_arbitrate() {
   }
   busy_ = true;
   engine_.schedule(now + req_dur, kMemory, 0, this, kTenureEnd);
-  if (sl.tenure == 0) {
-    // An Upgrade carries no data: it completes once the acks are in (no second tenure).
-    sl.uses_bus = false;
-    engine_.schedule(std::max(ready, now + req_dur), kMemory, 0, this, kRespond, slot);
+  // An Upgrade carries no data: it completes once the acks are in (no second tenure).
+  sl.uses_bus = sl.tenure != 0;
+  sl.ready = std::max(ready, now + req_dur);
+  if (!sl.after_prev) response_ready(slot, sl.ready);
+}
+
+void SnoopBus::response_ready(uint32_t slot, Cycle at) {
+  if (slots_[slot].uses_bus) {
+    ready_.insert({at, slot});
+    engine_.schedule(at, kArbiter, 0, this, kArbitrate);
   } else {
-    sl.uses_bus = true;
-    ready_.insert({std::max(ready, now + req_dur), slot});
-    engine_.schedule(std::max(ready, now + req_dur), kArbiter, 0, this, kArbitrate);
+    engine_.schedule(at, kMemory, 0, this, kRespond, slot);
   }
 }
 
@@ -323,10 +339,22 @@ void SnoopBus::respond_done(uint32_t slot) {
   Slot& sl = slots_[slot];
   if (sl.uses_bus) busy_ = false;
   uint64_t line = sl.txn.line;
-  outstanding_lines_.erase(line);
+  // Memory answers with what it holds now, after every earlier transaction on the line has
+  // completed (a race's writeback included); the data read at the order would be stale.
+  if (sl.txn.type != BusTxn::Upgrade && sl.txn.supplier < 0) l1s_[size_t(sl.txn.requester)]->memory().read(line, sl.txn.data.data());
+  bool last = false;
+  if (auto it = outstanding_lines_.find(line); it != outstanding_lines_.end() && it->second == slot) {
+    outstanding_lines_.erase(it);
+    last = true;
+  }
   --outstanding_;
   l1s_[size_t(sl.txn.requester)]->complete(sl.txn);
-  if (deferred_evictions_.erase(line)) back_invalidate(line);
+  if (sl.next >= 0) {
+    Slot& n = slots_[size_t(sl.next)];
+    n.after_prev = false;
+    response_ready(uint32_t(sl.next), std::max(n.ready, engine_.now()));
+  }
+  if (last && deferred_evictions_.erase(line)) back_invalidate(line);
   if (check_) check_line(line);
   free_slots_.push_back(slot);
   engine_.schedule(engine_.now(), kArbiter, 0, this, kArbitrate);

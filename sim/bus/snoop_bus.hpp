@@ -33,6 +33,7 @@ struct BusTxn {
   bool shared = false;        // another cache kept a readable copy (the bus's "shared" wire)
   bool wrote_back = false;    // a snooped cache wrote dirty data back (LLC: one more data phase)
   bool had_sharers = false;   // before the snoop, another cache held the line non-exclusively (S, O, F)
+  bool deferred = false;      // split bus: the supplier still owes the data (deferSupply)
 };
 
 class SnoopBus : public Component {
@@ -48,6 +49,9 @@ class SnoopBus : public Component {
   bool idle() const { return !busy_ && waiting_ == 0 && outstanding_ == 0; }
   void set_trace(std::ostream* t) { trace_ = t; }
   void set_check(bool on) { check_ = on; }
+  // Split bus with a snoop-split table: a request for a line with a response outstanding is
+  // ordered at once and the table's race cells handle it (otherwise it waits at the bus).
+  void set_races(bool on) { races_ = on; }
   // The shared LLC (machine.llc): it supplies what no cache owns; its evictions come back
   // here as back-invalidations of the L1 copies (inclusive).
   void set_llc(cache::Llc* llc);
@@ -88,12 +92,17 @@ class SnoopBus : public Component {
     BusTxn txn;
     Cycle tenure = 0;       // data tenure length (0: no data, an Upgrade)
     bool uses_bus = false;
+    Cycle ready = 0;        // when the data (or the acks) are in
+    int64_t next = -1;      // races: the next transaction ordered on the same line
+    bool after_prev = false;  // races: waits for the previous one on its line to complete
   };
+  void response_ready(uint32_t slot, Cycle at);
   bool split_ = false;
-  std::vector<Slot> slots_;
+  bool races_ = false;
+  std::deque<Slot> slots_;  // a deque: deferred suppliers keep pointers to the transactions
   std::vector<uint32_t> free_slots_;
   std::set<std::pair<Cycle, uint32_t>> ready_;  // (data ready cycle, slot): responses waiting for the bus
-  std::unordered_set<uint64_t> outstanding_lines_;
+  std::unordered_map<uint64_t, uint32_t> outstanding_lines_;  // line -> its latest transaction's slot
   std::unordered_set<uint64_t> deferred_evictions_;  // LLC victims evicted when their response is in
   int outstanding_ = 0;
   cache::Llc* llc_ = nullptr;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "coherence/client.hpp"
+#include "coherence/split_table.hpp"
 #include "common/embedded.hpp"
 #include "common/error.hpp"
 #include "common/splitmix.hpp"
@@ -104,6 +105,7 @@ struct Outcome {
   int64_t operations = 0;
   std::vector<std::string> trace;
   std::string scope;  // "line 0x10040" or "all lines"
+  std::vector<uint64_t> race_fired;  // per race cell of a snoop-split table, summed over the L1s
 };
 
 // Sits between a core and its L1 (as the core's port and as the L1's client) and checks
@@ -307,6 +309,14 @@ Outcome run_case(const TesterOptions& opt, const std::string& protocol_path, con
     }
     out.operations = g.operations();
     events = std::move(g.events());
+    if (!m.directory_mode() && m.l1(0).spec().kind == "snoop-split") {
+      const auto& spec = m.l1(0).spec();
+      for (auto [st, ev] : coherence::check_split_table(spec, protocol_path).race_cells) {
+        uint64_t n = 0;
+        for (int i = 0; i < c.cores; ++i) n += m.l1(i).fired(st, ev);
+        out.race_fired.push_back(n);
+      }
+    }
   }
   if (!tracing) return out;
 
@@ -371,8 +381,14 @@ TesterReport run_random_tester(const TesterOptions& opt) {
   std::string path = opt.protocol;
   if (std::filesystem::exists(path)) path = std::filesystem::absolute(path).string();
   (void)proto.controller(opt.coherence == "snoop" ? "snoop" : "cache");
+  std::vector<std::string> race_names;
+  if (opt.coherence == "snoop" && opt.mode == "split" && proto.controllers.count("snoop-split")) {
+    const auto& spec = proto.controller("snoop-split");
+    for (auto [st, ev] : coherence::check_split_table(spec, proto.file).race_cells) race_names.push_back(spec.describe(st, ev));
+  }
 
   TesterReport rep;
+  for (auto& n : race_names) rep.race_cells.push_back({n, 0});
   // Streams of at most 200 operations, repeated: long enough to mix every kind of access,
   // short enough that a failure minimises quickly.
   int64_t per_core = std::max<int64_t>(1, opt.ops / opt.cores);
@@ -384,6 +400,7 @@ TesterReport run_random_tester(const TesterOptions& opt) {
     Outcome o = run_case(opt, path, c, false);
     rep.operations += o.operations;
     ++rep.seeds_run;
+    for (size_t i = 0; i < o.race_fired.size() && i < rep.race_cells.size(); ++i) rep.race_cells[i].second += o.race_fired[i];
     if (o.exit_code == 0) continue;
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

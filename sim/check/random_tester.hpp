@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "coherence/protocol.hpp"
@@ -58,6 +59,9 @@ struct TesterReport {
   int64_t operations = 0;            // memory operations performed (loads, stores, atomics)
   int seeds_run = 0;
   double seconds = 0;                // host time of the checked runs (not the minimisation)
+  // Split bus with a snoop-split table: how often each race cell fired over the checked
+  // runs, "(IM_D, Other-GetS)" -> count, in table order (empty otherwise).
+  std::vector<std::pair<std::string, uint64_t>> race_cells;
   std::optional<Failure> failure;
 };
 

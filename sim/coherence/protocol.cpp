@@ -21,7 +21,8 @@ const std::vector<std::string> kSnoopEvents = {
     "Own-GetS", "Own-GetS-Excl", "Own-GetM", "Own-Upgrade",
     "Other-GetS", "Other-GetM", "Other-Upgrade"};
 const std::vector<std::string> kSnoopActions = {
-    "requestBus", "sendGetS", "sendGetM", "sendUpgrade", "sendPutM", "hit", "supplyData", "writeback"};
+    "requestBus", "sendGetS", "sendGetM", "sendUpgrade", "sendPutM", "hit", "supplyData", "writeback",
+    "deferSupply", "supplyDeferred", "assertShared"};
 const std::vector<std::string> kDirCacheEvents = {
     "Load", "Store", "Replacement",
     "Fwd-GetS", "Fwd-GetM", "Inv", "Put-Ack",
@@ -48,6 +49,7 @@ const std::vector<std::string> kNone;
 std::map<std::string, std::pair<const std::vector<std::string>*, const std::vector<std::string>*>>& kinds() {
   static std::map<std::string, std::pair<const std::vector<std::string>*, const std::vector<std::string>*>> k = {
       {"snoop", {&kSnoopEvents, &kSnoopActions}},
+      {"snoop-split", {&kSnoopEvents, &kSnoopActions}},
       {"cache", {&kDirCacheEvents, &kDirCacheActions}},
       {"directory", {&kDirEvents, &kDirActions}}};
   return k;

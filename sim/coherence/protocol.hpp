@@ -3,7 +3,8 @@
 // Text format (protocols/*.table, docs/protocols.md), in the style of SLICC:
 //
 //   protocol MESI
-//   controller snoop                      # snoop | cache | directory (which engine runs it)
+//   controller snoop                      # snoop | snoop-split | cache | directory
+//                                         # (snoop-split: the snooping controller on a split bus)
 //   state M stable readable writable exclusive dirty owner
 //   transition(M, Other-GetS, S) { supplyData; writeback; }
 //   transition({S, E}, {Load}) { hit; }   # sets; next state omitted = unchanged
@@ -74,6 +75,9 @@ enum Event : uint8_t {
 };
 enum Action : uint8_t {
   requestBus, sendGetS, sendGetM, sendUpgrade, sendPutM, hit, supplyData, writeback,
+  // split bus (controller snoop-split): race cells of a request ordered while this cache's
+  // own data is outstanding (docs/protocols.md, "Split-transaction bus")
+  deferSupply, supplyDeferred, assertShared,
   kActions
 };
 }  // namespace snoop

@@ -14,6 +14,13 @@ SnoopL1::SnoopL1(int id, const ControllerSpec& spec, const config::L1Cfg& cfg, E
                  stats::Coherence& ctr)
     : id_(id), spec_(spec), array_(cfg.size_kib, cfg.assoc, cfg.line_bytes), engine_(e), bus_(bus), mem_(mem), ctr_(ctr) {
   for (auto& s : spec.states) stable_.push_back(s.stable ? 1 : 0);
+  fired_.assign(spec.states.size() * spec.events->size(), 0);
+}
+
+bool SnoopL1::owes(uint64_t line) const {
+  for (const auto& o : owed_)
+    if (o.first == line) return true;
+  return false;
 }
 
 const StateInfo* SnoopL1::state_of(uint64_t line) {
@@ -38,6 +45,7 @@ std::string SnoopL1::hex_address(uint64_t line) const {
 void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
   const Transition& tr = spec_.at(c.state, event);
   if (!tr.defined) missing(c, event);
+  ++fired_[size_t(c.state) * spec_.events->size() + size_t(event)];
   for (uint8_t a : tr.actions) {
     switch (Action(a)) {
       case requestBus: bus_.request(id_, c.line); break;
@@ -56,6 +64,7 @@ void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
         client_->perform(c.data);
         break;
       case supplyData:
+      case deferSupply:
         // Two caches driving the data bus in one transaction is a protocol error (e.g. a
         // MESIF table whose S copies answer too), even when they happen to agree.
         if (t->supplier >= 0 && t->supplier != id_)
@@ -64,7 +73,25 @@ void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
                                  spec_.describe(c.state, event) + " (line 0x" + hex_address(c.line) + ", cycle " +
                                  std::to_string(engine_.now()) + ")");
         t->supplier = id_;
-        std::memcpy(t->data.data(), c.data, t->data.size());
+        if (a == supplyData) {
+          std::memcpy(t->data.data(), c.data, t->data.size());
+        } else {
+          // Split bus: our own data is still on its way; the requester gets the line once
+          // it has arrived and our access has performed (supplyDeferred).
+          t->deferred = true;
+          owed_.push_back({c.line, t});
+        }
+        break;
+      case supplyDeferred:
+        for (size_t i = 0; i < owed_.size();) {
+          if (owed_[i].first != c.line) { ++i; continue; }
+          std::memcpy(owed_[i].second->data.data(), c.data, owed_[i].second->data.size());
+          owed_[i].second->deferred = false;
+          owed_.erase(owed_.begin() + long(i));
+        }
+        break;
+      case assertShared:
+        t->shared = true;  // the bus's shared wire: we will keep a copy
         break;
       case writeback:
         mem_.write(c.line, c.data);
@@ -85,6 +112,12 @@ void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
       if (t) ++t->invalidated;
     }
     if (remote || event == Replacement) client_->line_changed(c.line, was && !now);
+    // Split bus: a race cell that ends our own transaction in I (IS_D_I, IM_D_I, ...): the
+    // copy is gone as soon as its access performed, taken by a request ordered after ours.
+    if (!remote && event >= OwnGetS && tr.next == 0) {
+      ++ctr_.invalidations;
+      client_->line_changed(c.line, true);
+    }
   }
 }
 
@@ -167,7 +200,13 @@ void SnoopL1::complete(BusTxn& t) {
   if (t.type != BusTxn::Upgrade) std::memcpy(c->data, t.data.data(), t.data.size());
   if (t.type == BusTxn::GetM) ev = OwnGetM;
   if (t.type == BusTxn::GetS) ev = t.shared ? OwnGetS : OwnGetSExcl;
+  const int before = c->state;
   fire(*c, ev, &t);
+  if (owes(t.line))
+    throw CorrectnessError("coherence protocol error: core " + std::to_string(id_) + " completed its request in " +
+                           spec_.describe(before, ev) + " without supplyDeferred, but promised its data (deferSupply) to a "
+                           "request ordered after it, which would never get it (line 0x" + hex_address(t.line) + ", cycle " +
+                           std::to_string(engine_.now()) + ")");
   client_->miss_done();
 }
 

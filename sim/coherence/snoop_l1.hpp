@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "coherence/cache_array.hpp"
 #include "coherence/client.hpp"
@@ -34,6 +36,11 @@ class SnoopL1 {
   void snoop(BusTxn& t);
   void complete(BusTxn& t);
   int owed_putm() { int n = owed_putm_; owed_putm_ = 0; return n; }
+  // Split bus: transactions ordered after ours that this cache promised its data to
+  // (deferSupply) and has not supplied yet (supplyDeferred).
+  bool owes(uint64_t line) const;
+  // How often the cell (state, event) fired (the random tester reports the race cells).
+  uint64_t fired(int state, int event) const { return fired_[size_t(state) * spec_.events->size() + size_t(event)]; }
   // The inclusive LLC evicted the line: run the table's Other-GetM cell (the copy goes;
   // dirty data is written back). Returns 1 if a readable copy was removed.
   int back_invalidate(uint64_t line);
@@ -60,6 +67,8 @@ class SnoopL1 {
   stats::Coherence& ctr_;
   MemClient* client_ = nullptr;
   int owed_putm_ = 0;
+  std::vector<std::pair<uint64_t, BusTxn*>> owed_;  // (line, transaction waiting for our data)
+  std::vector<uint64_t> fired_;
   std::vector<uint8_t> stable_;  // per state: 1 if stable (victim choice)
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/error.hpp"
+#include "coherence/split_table.hpp"
 #include "cpu/functional.hpp"
 #include "workload/lock_library.hpp"
 
@@ -41,7 +42,7 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_, cs_, kArenaBase, stream_);
   if (p_.machine.llc.enabled)
     llc_ = std::make_unique<cache::Llc>(p_.machine.llc, p_.machine.l1.line_bytes, p_.machine.memory.latency_cycles, ctr_);
-  if (p_.machine.coherence == "snoop") build_snoop(protocol_.controller("snoop"), opt);
+  if (p_.machine.coherence == "snoop") build_snoop(protocol_.controller(snoop_kind()), opt);
   else build_directory(opt);
 
   std::vector<cpu::Core*> cores;
@@ -62,6 +63,12 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   harness_->on_close([this](Cycle) { closed_ = std::make_unique<stats::Point>(collect()); });
 }
 
+// The split bus runs the table's snoop-split controller (its race cells) where the table has
+// one; the atomic bus, and a table without one, run the snoop controller.
+std::string Machine::snoop_kind() const {
+  return p_.machine.interconnect.mode == "split" && protocol_.controllers.count("snoop-split") ? "snoop-split" : "snoop";
+}
+
 void Machine::build_snoop(const coherence::ControllerSpec& spec, const SimOptions& opt) {
   bus_ = std::make_unique<coherence::SnoopBus>(engine_, p_.machine, ctr_);
   std::vector<coherence::SnoopL1*> raw;
@@ -71,6 +78,10 @@ void Machine::build_snoop(const coherence::ControllerSpec& spec, const SimOption
   }
   bus_->attach(raw);
   bus_->set_check(p_.run.check_invariants);
+  if (spec.kind == "snoop-split") {  // split bus: the table's race cells
+    coherence::check_split_table(spec, protocol_.file);
+    bus_->set_races(true);
+  }
   bus_->set_llc(llc_.get());
   if (!opt.trace_format.empty()) {
     if (opt.trace_format != "text") throw InputError("--trace: unknown format '" + opt.trace_format + "' (expected 'text')");

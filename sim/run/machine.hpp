@@ -59,6 +59,7 @@ class Machine {
   struct DirPort;
   // The fabric: builds the L1s of its coherence mode and one memory port per core.
   void build_snoop(const coherence::ControllerSpec& spec, const SimOptions& opt);
+  std::string snoop_kind() const;  // snoop, or snoop-split on a split bus
   void build_directory(const SimOptions& opt);
   // The figures as they stand now (at the end, or at a time window's close).
   stats::Point collect() const;
