@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh --test      # g++-aarch64-linux-gnu, qemu-user, the :arm64 libraries
 #   cmake -S . -B build-aarch64 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64.cmake
 #   cmake --build build-aarch64 --target lockstep
-#   qemu-aarch64 -L /usr/aarch64-linux-gnu build-aarch64/lockstep native run ...
+#   qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib \
+#     build-aarch64/lockstep native run ...
 # Where things come from (docs/native.md, "AArch64"):
 #   * C/C++ runtime: the cross toolchain's own sysroot, /usr/aarch64-linux-gnu;
 #   * libraries with code (Boost.Program_options, yaml-cpp): the arm64 multiarch packages in
@@ -35,4 +36,6 @@ if(NOT LOCKSTEP_AARCH64_MARCH)
   set(LOCKSTEP_AARCH64_MARCH armv8-a)
 endif()
 set(CMAKE_CXX_FLAGS_INIT "-march=${LOCKSTEP_AARCH64_MARCH} -mno-outline-atomics")
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# libc from the sysroot, like the loader -L selects (not the multiarch libc6:arm64 that the
+# arm64 libraries pulled into /lib/aarch64-linux-gnu, a different build).
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib)
