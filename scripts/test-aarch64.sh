@@ -53,6 +53,7 @@ for march in armv8-a armv8.1-a; do
   if [ "$march" = armv8.1-a ] && [ "$lse" -eq 0 ]; then echo "   no LSE instructions in the armv8.1-a build" >&2; status=1; fi
   if [ "$march" = armv8-a ] && [ "$lse" -ne 0 ]; then echo "   LSE instructions in the armv8-a build" >&2; status=1; fi
   echo "== $march: running under $QEMU (timings under emulation are not measurements)"
-  if ! "$QEMU" -L "$SYSROOT" "$bin"; then status=1; fi
+  # LD_LIBRARY_PATH: libc from the sysroot, like the loader (not a multiarch libc6:arm64's).
+  if ! "$QEMU" -L "$SYSROOT" -E LD_LIBRARY_PATH="$SYSROOT/lib" "$bin"; then status=1; fi
 done
 exit $status
