@@ -31,7 +31,7 @@ namespace lockstep::app {
 
 namespace {
 const char* kUsage = "usage: lockstep run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--jobs N]\n"
-                     "                    [--shard I/N] [--trace FORMAT] [--force | --resume] [--seeds K] [--progress]\n"
+                     "                    [--shard I/N] [--trace FORMAT] [--force | --resume] [--seeds K] [--progress [--heartbeat S]]\n"
                      "                    [--emit slurm|parallel [--shards N]]";
 
 // What a shard launched by --emit needs to simulate the same points: the experiment and
@@ -65,6 +65,8 @@ int cmd_run(int argc, char** argv) {
       ("seeds", po::value<int>()->default_value(1), "run every point with K seeds (seed, seed+1, ...); "
                                                     "summary.csv shows means and METRIC_ci95 columns")
       ("progress", "report progress on stderr (the default when stderr is a terminal)")
+      ("heartbeat", po::value<double>()->default_value(2.0, "2"), "with progress: every S seconds, a line per point still "
+                                                                  "running with its simulated cycle and acquisitions (0 = none)")
       ("emit", po::value<std::string>(), "print a Slurm array script (slurm) or a GNU parallel command line "
                                          "(parallel) that runs the shards and merges them; simulates nothing")
       ("shards", po::value<int>(), "with --emit: number of shards (default: one per point, at most 1000)");
@@ -93,6 +95,9 @@ int cmd_run(int argc, char** argv) {
   if (vm.count("force")) ro.dir_mode = output::DirMode::Force;
   if (vm.count("resume")) ro.dir_mode = output::DirMode::Resume;
   if (vm.count("progress") || ::isatty(STDERR_FILENO)) ro.progress = &std::cerr;
+  ro.heartbeat_seconds = vm["heartbeat"].as<double>();
+  if (!(ro.heartbeat_seconds >= 0) || ro.heartbeat_seconds > 86400)
+    throw InputError("run: --heartbeat must be between 0 and 86400 seconds");
   if (vm.count("shards") && !vm.count("emit")) throw InputError("run: --shards goes with --emit (use --shard I/N to run one)");
   ro.argv.assign(argv, argv + argc);
   ro.argv.insert(ro.argv.begin(), "lockstep");

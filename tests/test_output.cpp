@@ -204,7 +204,8 @@ TEST_CASE("stats.json: every contract field, with the values given") {
   std::vector<std::string> keys;
   for (const auto& [k, v] : o.items()) keys.push_back(k);
   CHECK(keys == std::vector<std::string>{"schema", "point", "seed", "config", "cycles", "acquisitions", "throughput",
-                                         "handoff_cycles", "wait_cycles", "hold_cycles", "release_cycles", "coherence",
+                                         "handoff_cycles", "wait_cycles", "hold_cycles", "release_cycles",
+                                         "cycles_us", "handoff_us", "wait_us", "hold_us", "release_us", "coherence",
                                          "per_acquisition", "fairness", "per_core",
                                          "extra", "config_hash"});
   CHECK(text.find("spin_iterations_skipped") == std::string::npos);
@@ -256,7 +257,10 @@ TEST_CASE("summary.csv: header and row exactly") {
             ",handoff_cycles.p90,handoff_cycles.max,wait_cycles.count,wait_cycles.mean,wait_cycles.p90,"
             "wait_cycles.max,hold_cycles.count,hold_cycles.p50,hold_cycles.p90,hold_cycles.p99,hold_cycles.max,"
             "release_cycles.count,release_cycles.mean,release_cycles.p50,release_cycles.p90,release_cycles.p99,"
-            "release_cycles.max,coherence.bus_transactions,coherence.messages,coherence.invalidations,"
+            "release_cycles.max,cycles_us,handoff_us.mean,handoff_us.p50,handoff_us.p90,handoff_us.p99,"
+            "handoff_us.max,wait_us.mean,wait_us.p50,wait_us.p90,wait_us.p99,wait_us.max,hold_us.mean,hold_us.p50,"
+            "hold_us.p90,hold_us.p99,hold_us.max,release_us.mean,release_us.p50,release_us.p90,release_us.p99,"
+            "release_us.max,coherence.bus_transactions,coherence.messages,coherence.invalidations,"
             "coherence.gets,coherence.getm,coherence.upgrades,coherence.writebacks,coherence.cache_to_cache,"
             "coherence.memory_reads,coherence.llc_hits,coherence.llc_misses,coherence.llc_back_invalidations,"
               "coherence.messages_by_type.GetS,coherence.messages_by_type.Inv,"
@@ -264,7 +268,11 @@ TEST_CASE("summary.csv: header and row exactly") {
             "extra.link_util");
   CHECK(csv.substr(csv.find('\n') + 1, csv.find('\n', csv.find('\n') + 1) - csv.find('\n') - 1) ==
         "001_cores-3_lock-mcs,3,mcs,40000,30,0.75,400,300,1000,0.666667,3,1.5,0.333333,0.9,5,0.166667,0,0,0,"
-        "1000,1000,0,,,,0,,,,,0,,,,,,90,45,20,31,32,33,10,34,35,0,0,0,5,7,30,10,20,0,0.123457");
+        "1000,1000,0,,,,0,,,,,0,,,,,,"
+        // cycles_us and handoff_us at the default 3 GHz: 40000 / 3000, 400 / 3000, 300 / 3000, 1000 / 3000 x3;
+        // wait, hold and release were not measured: empty.
+        "13.3333,0.133333,0.1,0.333333,0.333333,0.333333,,,,,,,,,,,,,,,,"
+        "90,45,20,31,32,33,10,34,35,0,0,0,5,7,30,10,20,0,0.123457");
   CHECK(output::summary_csv_header({}) ==
         "point,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,handoff_p99,inv_per_acq,bus_per_acq,"
         "msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,wait_p99,hold_mean");
@@ -279,7 +287,9 @@ TEST_CASE("summary.csv: header and row exactly") {
   CHECK(rule.find_first_not_of('-') == std::string::npos);
   CHECK(row.rfind("001_cores-3_lock-mcs", 0) == 0);
   // right-aligned figures: the last column ends at the same place in header and row
-  CHECK(header.size() == row.size());
+  // (in characters: the header's "µs" is two bytes of UTF-8 three times over)
+  CHECK(header.find("jain  window µs  hoff p50 µs  hoff p99 µs") != std::string::npos);
+  CHECK(header.size() == row.size() + 3);
 }
 
 TEST_CASE("write_file_atomic: creates parents, replaces, leaves no temporary") {

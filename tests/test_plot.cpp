@@ -214,7 +214,7 @@ TEST_CASE("plot: summary.csv to charts: series = first path, x = second; default
 
   const output::LineChart c = output::summary_chart(table, "bus_per_acq", {});
   CHECK(c.legend_title == "workload.lock");
-  CHECK(c.x_title == "machine.cores");
+  CHECK(c.x_title == "machine.cores (cores)");
   REQUIRE(c.points.size() == 6);
   CHECK(c.points[4].series == "mcs");
   CHECK(c.points[4].x == "4");

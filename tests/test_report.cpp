@@ -60,7 +60,9 @@ TEST_CASE("report: self-contained, no URL, plots, sortable summary, config, per-
   CHECK(html.find("<table class=\"sortable\" id=\"summary\">") != std::string::npos);
   CHECK(count(html, "<details>") == 4);              // one per point
   CHECK(html.find("<h2>Resolved config</h2>") != std::string::npos);
-  CHECK(html.find("&quot;clock_ghz&quot;: 2.0") != std::string::npos);
+  // The resolved config is resolved.yaml, whole (the experiment, re-runnable).
+  CHECK(html.find("\n  clock_ghz: 2.0\n") != std::string::npos);
+  CHECK(html.find(lockstep::output::xml_escape(slurp(dir / "resolved.yaml"))) != std::string::npos);
   // The summary table is summary.csv: same header cells, one row per point.
   const std::string csv = slurp(dir / "summary.csv");
   CHECK(html.find("<th>coherence.cache_to_cache</th>") != std::string::npos);

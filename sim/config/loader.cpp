@@ -328,6 +328,10 @@ void cross_check(Point& p, const Locs& locs, const std::string& file, const std:
       ic.height = m.cores / ic.width;
     }
   }
+  // Likewise numa's cores_per_socket 0: cores / sockets when they divide (the network checks the rest).
+  if (auto& ic = p.machine.interconnect; ic.topology == "numa" && ic.cores_per_socket == 0 && ic.sockets > 0 &&
+                                         m.cores > 0 && m.cores % ic.sockets == 0)
+    ic.cores_per_socket = m.cores / ic.sockets;
   // The simulator runs one thread per core, so more threads than cores cannot be placed.
   if (p.workload.threads == 0) p.workload.threads = m.cores;
   if (p.workload.threads > m.cores)
@@ -360,7 +364,11 @@ Experiment load_experiment_text(const std::string& yaml, const std::string& file
 
   Experiment ex;
   ex.file = file;
-  for (const auto& d : dims) ex.swept_paths.push_back(d.path);
+  for (const auto& d : dims) {
+    ex.swept_paths.push_back(d.path);
+    auto& written = ex.sweep_values.emplace_back();
+    for (const auto& v : d.values->items) written.push_back(tree::flow(v));
+  }
   const std::string exp_dir = fs::absolute(fs::path(file)).parent_path().lexically_normal().string();
 
   // The product of the list lengths, refused before it overflows or fills the memory.

@@ -30,6 +30,7 @@ struct Experiment {
   std::string name;
   std::string file;
   std::vector<std::string> swept_paths;   // sweep keys in file order (summary.csv columns)
+  std::vector<std::vector<std::string>> sweep_values;  // per swept path, its list as written (flow YAML)
   std::vector<Point> points;
   std::vector<std::unique_ptr<nlohmann::json>> resolved;  // one per point, Point::resolved points here
   std::string output_dir;                 // output.dir after -o (default results/local/<name>)

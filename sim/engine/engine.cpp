@@ -37,6 +37,10 @@ bool Engine::run() {
     --by_prio_[prio_];
     ++events_;
     e.c->handle(e.kind, e.arg);
+    if (events_ == next_poll_) {
+      next_poll_ += poll_every_;
+      poll_fn_(poll_ctx_);
+    }
   }
   return !stopped_;
 }

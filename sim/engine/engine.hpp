@@ -41,6 +41,10 @@ class Engine {
   size_t pending_in(Priority p) const { return by_prio_[p]; }
   void set_limit(Cycle max_cycle) { limit_ = max_cycle; }
   bool hit_limit() const { return hit_limit_; }
+  // Calls fn(ctx) after every `every` events (0 = never): a cheap hook for progress reports.
+  void set_poll(uint64_t every, void (*fn)(void*), void* ctx) {
+    poll_every_ = every, poll_fn_ = fn, poll_ctx_ = ctx, next_poll_ = every && fn ? events_ + every : UINT64_MAX;
+  }
 
  private:
   struct Event {
@@ -65,6 +69,9 @@ class Engine {
   Cycle limit_ = UINT64_MAX;
   bool stopped_ = false;
   bool hit_limit_ = false;
+  uint64_t poll_every_ = 0, next_poll_ = UINT64_MAX;
+  void (*poll_fn_)(void*) = nullptr;
+  void* poll_ctx_ = nullptr;
 };
 
 }  // namespace lockstep

@@ -15,7 +15,9 @@
 #include "output/atomic_file.hpp"
 #include "output/manifest.hpp"
 #include "output/merge.hpp"
+#include "output/overrides.hpp"
 #include "output/progress.hpp"
+#include "output/resolved_yaml.hpp"
 #include "output/lock_stat.hpp"
 #include "output/stats_json.hpp"
 
@@ -106,6 +108,7 @@ ExperimentRecord experiment_record(const config::Experiment& exp, int seeds) {
   rec.name = exp.name;
   rec.file = exp.file;
   rec.swept_paths = exp.swept_paths;
+  rec.fixed = fixed_overrides(exp);
   for (size_t k = 0; k < exp.points.size(); ++k) {
     ExperimentRecord::Entry e;
     e.name = exp.points[k].name;
@@ -158,6 +161,13 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
 
   Progress progress(opt.progress, todo.size(), run.reused, opt.heartbeat_seconds);
 
+  // DIR/experiment.json and DIR/resolved.yaml (which experiment; how to run it again).
+  const std::string resolved = resolved_yaml(exp, opt.seeds);
+  auto write_records = [&] {
+    write_record(run.dir, rec);
+    write_file_atomic((fs::path(run.dir) / "resolved.yaml").string(), resolved);
+  };
+
   // Runs are handed out in index order, so when one fails every lower-index run has
   // already started; waiting for those lets us report the same failure as a one-job run.
   std::once_flag record_written;
@@ -192,9 +202,14 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
           fs::create_directories(pdir);
           so.trace_path = (pdir / "trace.txt").string();
         }
+        if (opt.progress && opt.heartbeat_seconds > 0) {  // the heartbeat's cycles and acquisitions
+          const auto& w = p.workload;
+          const int64_t expected = w.duration_cycles > 0 ? 0 : w.threads * (w.acquisitions_per_thread + w.warmup_acquisitions);
+          so.heartbeat = [&progress, slot, expected](uint64_t c, int64_t a) { progress.update(slot, c, a, expected); };
+        }
         stats::Point st = simulate(p, so);
         ojson j = stats_json(p, st);
-        std::call_once(record_written, [&] { write_record(run.dir, rec); });
+        std::call_once(record_written, write_records);
         write_file_atomic(stats_path, j.dump(2) + "\n");
         if (st.lockstat.present)  // beside stats.json, as the kernel prints /proc/lock_stat
           write_file_atomic((fs::path(stats_path).parent_path() / "lock_stat").string(),
@@ -240,7 +255,7 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
     run.results.push_back(std::move(r));
   }
 
-  if (todo.empty()) write_record(run.dir, rec);  // everything was resumed (or there is nothing)
+  if (todo.empty()) write_records();  // everything was resumed (or there is nothing)
   if (opt.shard_count == 1) {
     write_file_atomic((fs::path(run.dir) / "summary.csv").string(), summary_csv(build_summary(exp.swept_paths, run.results)));
     run.summary_written = true;

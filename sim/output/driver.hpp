@@ -1,6 +1,7 @@
 // Runs the points of an experiment and writes their files (DESIGN.md §5 "Output files",
 // docs/scale.md):
 //   DIR/experiment.json           first: which experiment the folder holds (output/run_dir.hpp)
+//   DIR/resolved.yaml             with it: the experiment, fully resolved and re-runnable
 //   DIR/points/POINT/stats.json   as each point finishes (atomically); with --seeds K the
 //                                 other seeds' runs in DIR/points/POINT/seed-S/stats.json
 //   DIR/summary.csv, DIR/manifest.json   once every selected point has run
@@ -36,7 +37,7 @@ struct RunOptions {
   std::string trace_format;         // "" = no trace; else DIR/points/POINT/trace.txt
   std::vector<std::string> argv;    // for the manifest
   std::ostream* progress = nullptr; // progress lines go here (stderr), nullptr = none
-  double heartbeat_seconds = 10;    // a line for each point running longer than this
+  double heartbeat_seconds = 2;     // a line (cycle, acquisitions) per point running longer than this; 0 = none
 };
 
 struct RunResult {

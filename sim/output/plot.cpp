@@ -45,7 +45,8 @@ double text_width(const std::string& s, double font_px) { return double(s.size()
 // ---- chart layout --------------------------------------------------------------------------
 
 constexpr double kWidth = 800, kHeight = 500;
-constexpr double kLeft = 80, kTop = 64, kBottom = kHeight - 64;
+constexpr double kLeft = 80, kTopMin = 64, kBottom = kHeight - 64;
+constexpr size_t kSubtitleChars = 132, kSubtitleLines = 2;
 constexpr size_t kLegendChars = 24;
 
 // Colours far apart in hue and lightness; the marker shape cycles separately, so series
@@ -166,14 +167,60 @@ std::string metric_title(const std::string& m) {
   };
   for (const auto& [k, t] : kTitles)
     if (m == k) return t;
-  // Distributions in cycles: handoff_cycles.p90 -> "handoff cycles p90 (cycles)".
-  if (m.find("_cycles.") != std::string::npos && m.find(".count") == std::string::npos) {
-    std::string t = m;
+  auto words = [](std::string t) {
     std::replace(t.begin(), t.end(), '_', ' ');
     std::replace(t.begin(), t.end(), '.', ' ');
-    return t + " (cycles)";
+    return t;
+  };
+  auto starts = [&](const char* p) { return m.rfind(p, 0) == 0; };
+  auto ends = [&](const char* p) {
+    const std::string suf = p;
+    return m.size() >= suf.size() && m.compare(m.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (m == "cycles_us") return "length of the measured window (µs)";
+  // Distributions: handoff_cycles.p90 -> "handoff p90 (cycles)", wait_us.p50 -> "wait p50 (µs)".
+  for (const char* unit : {"_cycles.", "_us."}) {
+    const size_t at = m.find(unit);
+    if (at == std::string::npos) continue;
+    const std::string what = words(m.substr(0, at)), field = m.substr(at + std::string(unit).size());
+    if (field == "count") return what + " count (" + what + "s measured)";
+    return what + " " + field + (unit[1] == 'c' ? " (cycles)" : " (µs)");
   }
+  if (starts("coherence.messages_by_type.")) return m.substr(27) + " messages in the measured window";
+  if (starts("coherence.")) return words(m.substr(10)) + " in the measured window";
+  if (starts("per_acquisition.")) return words(m.substr(16)) + " per acquisition";
+  if (starts("lockstat.")) {
+    const std::string f = m.substr(9);
+    return "lock_stat " + words(f) + (f.find("time") != std::string::npos ? " (cycles)" : " (count)");
+  }
+  if (m == "fairness.min_acquisitions") return "fewest acquisitions of one thread";
+  if (m == "fairness.max_acquisitions") return "most acquisitions of one thread";
+  if (m == "fairness.reacquires") return "reacquisitions by the releasing thread (count)";
+  if (ends("_cycles") || m.find("_cycles.") != std::string::npos) return words(m) + " (cycles)";
   return m;
+}
+
+// The x axis: the swept path and its unit where the key's name gives one
+// (machine.core.pause_cycles -> "machine.core.pause_cycles (cycles)").
+std::string axis_title(const std::string& path) {
+  const std::string last = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+  auto ends = [&](const char* p) {
+    const std::string suf = p;
+    return last.size() >= suf.size() && last.compare(last.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  std::string unit;
+  if (ends("cycles") || path.rfind("workload.outside.", 0) == 0) unit = "cycles";
+  else if (ends("_kib")) unit = "KiB";
+  else if (ends("_bytes")) unit = "bytes";
+  else if (ends("_ghz")) unit = "GHz";
+  else if (last == "cores" || last == "threads" || last == "banks" || last == "sockets") unit = last;
+  else if (ends("acquisitions") || ends("acquisitions_per_thread")) unit = "acquisitions";
+  else if (ends("_per_mcycle")) unit = "per million cycles";
+  else if (last == "lines_read" || last == "lines_written") unit = "cache lines";
+  else if (last == "assoc") unit = "ways";
+  else if (last == "width" || last == "height") unit = "nodes";
+  else if (ends("_fraction")) unit = "fraction";
+  return unit.empty() ? path : path + " (" + unit + ")";
 }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
@@ -262,12 +309,32 @@ std::string line_chart_svg(const LineChart& chart) {
   const XLayout xl = x_layout(xs);
   const Axis axis = round_axis(data_max);
 
+  // Under the title: the experiment's fixed settings (wrapped, at most kSubtitleLines lines,
+  // the rest counted; <desc> lists them all), then the note; the plot starts below them.
+  std::vector<std::string> sub;
+  for (size_t i = 0; i < chart.fixed.size();) {
+    if (sub.size() == kSubtitleLines) {
+      sub.back() += " (+" + std::to_string(chart.fixed.size() - i) + " more)";
+      break;
+    }
+    std::string line = sub.empty() ? "fixed: " : "";
+    size_t taken = 0;
+    while (i < chart.fixed.size() &&
+           (taken == 0 || line.size() + 2 + chart.fixed[i].size() <= kSubtitleChars - (sub.size() + 1 == kSubtitleLines ? 12 : 0))) {
+      line += (taken ? ", " : "") + chart.fixed[i];
+      ++i, ++taken;
+    }
+    sub.push_back(line);
+  }
+  const double note_y = 47 + 15 * double(sub.size());
+  const double top = std::max(kTopMin, note_y + (chart.note.empty() ? 2 : 17));
+
   // The legend takes the room its longest entry needs; the plot gets the rest.
   double legend_w = text_width(shorten(chart.legend_title, kLegendChars), 12);
   for (const auto& s : series) legend_w = std::max(legend_w, 32 + text_width(shorten(s, kLegendChars), 12));
   legend_w = std::max(legend_w, 80.0);
   const double right = kWidth - 24 - legend_w - 16;
-  const double plot_w = right - kLeft, plot_h = kBottom - kTop;
+  const double plot_w = right - kLeft, plot_h = kBottom - top;
   const double slot = xs.empty() ? plot_w : plot_w / double(xs.size());
   // Numbers sit at their values (log2 when all are powers of two); categories in even slots.
   auto x_at = [&](size_t i) {
@@ -285,8 +352,16 @@ std::string line_chart_svg(const LineChart& chart) {
   s += "<rect x=\"0\" y=\"0\" width=\"800\" height=\"500\" fill=\"#ffffff\"/>\n";
   s += "<text class=\"title\" x=\"" + px(kWidth / 2) + "\" y=\"28\" text-anchor=\"middle\" font-size=\"17\" "
        "font-weight=\"bold\">" + xml_escape(chart.title) + "</text>\n";
+  if (!chart.fixed.empty()) {
+    std::string all;
+    for (const auto& f : chart.fixed) all += (all.empty() ? "" : ", ") + f;
+    s += "<desc>fixed: " + xml_escape(all) + "</desc>\n";
+  }
+  for (size_t i = 0; i < sub.size(); ++i)
+    s += "<text class=\"fixed\" x=\"" + px(kWidth / 2) + "\" y=\"" + px(47 + 15 * double(i)) +
+         "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#333333\">" + xml_escape(sub[i]) + "</text>\n";
   if (!chart.note.empty())
-    s += "<text class=\"note\" x=\"" + px(kWidth / 2) + "\" y=\"47\" text-anchor=\"middle\" font-size=\"12\" "
+    s += "<text class=\"note\" x=\"" + px(kWidth / 2) + "\" y=\"" + px(note_y) + "\" text-anchor=\"middle\" font-size=\"12\" "
          "fill=\"#555555\">" + xml_escape(chart.note) + "</text>\n";
 
   // Horizontal grid lines and y ticks at every step; the labels print exact multiples.
@@ -324,12 +399,14 @@ std::string line_chart_svg(const LineChart& chart) {
     }
   }
   s += "</g>\n";
-  s += "<path class=\"frame\" d=\"M " + px(kLeft) + " " + px(kTop) + " V " + px(kBottom) + " H " + px(right) +
+  s += "<path class=\"frame\" d=\"M " + px(kLeft) + " " + px(top) + " V " + px(kBottom) + " H " + px(right) +
        "\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
   s += "<text class=\"x-title\" x=\"" + px((kLeft + right) / 2) + "\" y=\"" + px(kBottom + 46) +
-       "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(chart.x_title + (xl.log2 ? " (log2 scale)" : "")) +
+       "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(!xl.log2 ? chart.x_title
+                    : chart.x_title.back() == ')' ? chart.x_title.substr(0, chart.x_title.size() - 1) + ", log2 scale)"
+                                                  : chart.x_title + " (log2 scale)") +
        "</text>\n";
-  const double ty = (kTop + kBottom) / 2;
+  const double ty = (top + kBottom) / 2;
   s += "<text class=\"y-title\" x=\"22\" y=\"" + px(ty) + "\" text-anchor=\"middle\" font-size=\"13\" "
        "transform=\"rotate(-90 22 " + px(ty) + ")\">" + xml_escape(chart.y_title) + "</text>\n";
 
@@ -376,7 +453,7 @@ std::string line_chart_svg(const LineChart& chart) {
 
   // Legend, right of the plot, in series order; rows shrink when there are many.
   const double lx = right + 16;
-  double ly = kTop + 4;
+  double ly = top + 4;
   s += "<g class=\"legend\">\n";
   if (!chart.legend_title.empty()) {
     s += "<text class=\"legend-title\" x=\"" + px(lx) + "\" y=\"" + px(ly) + "\" font-weight=\"bold\">" +
@@ -512,7 +589,7 @@ LineChart summary_chart(const SummaryTable& t, const std::string& metric_asked, 
 
   LineChart chart;
   chart.title = metric_title(metric);
-  chart.x_title = x_path;
+  chart.x_title = axis_title(x_path);
   chart.y_title = metric_title(metric);
   chart.legend_title = series_path;
   if (!fixed_text.empty()) chart.note = "other swept paths at their first value: " + join(fixed_text, ", ");
@@ -536,8 +613,12 @@ LineChart summary_chart(const SummaryTable& t, const std::string& metric_asked, 
 PlotOutcome write_summary_plots(const std::string& dir, const PlotRequest& req) {
   const SummaryTable t = read_summary_csv((std::filesystem::path(dir) / "summary.csv").string());
   std::string experiment;  // the experiment's name, from DIR/experiment.json when there is one
+  std::vector<std::string> fixed_settings;  // and what it fixes (machine.protocol=MOESI, ...)
   try {
-    if (const auto rec = read_record(dir)) experiment = rec->name;
+    if (const auto rec = read_record(dir)) {
+      experiment = rec->name;
+      fixed_settings = rec->fixed;
+    }
   } catch (const InputError&) {
   }
   std::vector<std::string> metrics;
@@ -554,6 +635,7 @@ PlotOutcome write_summary_plots(const std::string& dir, const PlotRequest& req) 
   for (const auto& m : metrics) {
     LineChart chart = summary_chart(t, m, req, &out.note);
     if (!experiment.empty()) chart.title = experiment + ": " + chart.title;
+    chart.fixed = fixed_settings;
     const std::string file =
         req.output.empty() ? (std::filesystem::path(dir) / ("plot-" + m + ".svg")).string() : req.output;
     files.emplace_back(file, line_chart_svg(chart));

@@ -21,6 +21,7 @@ struct PlotPoint {
 struct LineChart {
   std::string title;         // above the plot: "bus transactions per acquisition"
   std::string note;          // a smaller line under the title ("" = none)
+  std::vector<std::string> fixed;  // "path=value" the experiment fixes, under the title (docs/stats.md)
   std::string x_title;       // "machine.cores"
   std::string y_title;       // "bus_per_acq"
   std::string legend_title;  // "workload.lock" ("" = none)

@@ -1,5 +1,6 @@
 #include "output/progress.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -41,10 +42,10 @@ size_t Progress::started(const std::string& label) {
   const auto now = Clock::now();
   for (size_t i = 0; i < running_.size(); ++i)
     if (!running_[i].active) {
-      running_[i] = {label, now, now, true};
+      running_[i] = Running{label, now, now, true};
       return i;
     }
-  running_.push_back({label, now, now, true});
+  running_.push_back(Running{label, now, now, true});
   return running_.size() - 1;
 }
 
@@ -62,6 +63,17 @@ void Progress::finished(size_t slot) {
   *out_ << "\n" << std::flush;
 }
 
+void Progress::update(size_t slot, uint64_t cycle, int64_t acquisitions, int64_t expected) {
+  if (!out_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (slot >= running_.size() || !running_[slot].active) return;
+  Running& r = running_[slot];
+  r.reported = true;
+  r.cycle = cycle;
+  r.acquisitions = acquisitions;
+  r.expected = expected;
+}
+
 void Progress::beat_loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
@@ -74,8 +86,14 @@ void Progress::beat_loop() {
       if (since_beat < heartbeat_) continue;
       r.last_beat = now;
       *out_ << "  ... " << r.label << " still running after "
-            << human_duration(std::chrono::duration<double>(now - r.since).count()) << "\n"
-            << std::flush;
+            << human_duration(std::chrono::duration<double>(now - r.since).count());
+      if (r.reported) {
+        *out_ << ": cycle " << r.cycle << ", " << r.acquisitions;
+        if (r.expected > 0) *out_ << " of " << r.expected;
+        *out_ << " acquisitions";
+        if (r.expected > 0) *out_ << " (" << std::min<int64_t>(100, r.acquisitions * 100 / r.expected) << "%)";
+      }
+      *out_ << "\n" << std::flush;
     }
   }
 }

@@ -1,11 +1,13 @@
 // Progress of a run on stderr (docs/scale.md "Progress"): a line per finished point with
 // points done/total, elapsed time and an estimate of the time left, and a heartbeat line for
-// every point still running after heartbeat_seconds (then again every heartbeat_seconds).
+// every point still running after heartbeat_seconds (then again every heartbeat_seconds),
+// with the simulated cycle and acquisitions the point last reported through update().
 // Host time only ever goes here, never into result files.
 #pragma once
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <mutex>
 #include <string>
@@ -27,6 +29,9 @@ class Progress {
 
   size_t started(const std::string& label);  // a slot for finished()
   void finished(size_t slot);
+  // Where a running point stands (from the simulation loop, any thread): `expected` is the
+  // acquisitions it will make in all (0 = not known ahead, as in time-window mode).
+  void update(size_t slot, uint64_t cycle, int64_t acquisitions, int64_t expected);
   void stop();                               // ends the heartbeat thread (idempotent)
 
  private:
@@ -34,6 +39,9 @@ class Progress {
     std::string label;
     std::chrono::steady_clock::time_point since, last_beat;
     bool active = false;
+    bool reported = false;  // update() was called
+    uint64_t cycle = 0;
+    int64_t acquisitions = 0, expected = 0;
   };
   void beat_loop();
 

@@ -156,7 +156,13 @@ std::string report_html(const std::string& dir_text) {
     }
     details += "</details>\n";
   }
-  if (!config_text.empty()) {
+  const std::string resolved_text = read_whole_file(dir / "resolved.yaml");
+  if (!resolved_text.empty()) {
+    // The whole experiment, re-runnable: `lockstep run DIR/resolved.yaml` (docs/scale.md).
+    h += "<h2>Resolved config</h2>\n<p>resolved.yaml: every key as these points were run, the sweep last; "
+         "<code>lockstep run resolved.yaml</code> simulates them again.</p>\n<pre>" +
+         xml_escape(resolved_text) + "</pre>\n";
+  } else if (!config_text.empty()) {
     h += "<h2>Resolved config</h2>\n<p>Of the first point (the others differ in the swept paths";
     if (!table.swept_paths.empty()) h += " above";
     h += ").</p>\n<pre>" + xml_escape(config_text) + "</pre>\n";

@@ -116,6 +116,7 @@ ojson record_json(const ExperimentRecord& r) {
     pts.push_back(std::move(p));
   }
   j["points"] = std::move(pts);
+  j["fixed"] = r.fixed;
   return j;
 }
 
@@ -137,6 +138,7 @@ ExperimentRecord record_from_json(const nlohmann::json& j, const std::string& pa
         throw InputError(path + ": point '" + e.name + "' has inconsistent seeds, hashes or swept values");
       r.points.push_back(std::move(e));
     }
+    if (j.contains("fixed")) r.fixed = j.at("fixed").get<std::vector<std::string>>();
     return r;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path + ": not a lockstep experiment record: " + e.what());

@@ -35,6 +35,10 @@ struct ExperimentRecord {
   std::string file;
   std::vector<std::string> swept_paths;
   std::vector<Entry> points;          // every point of the experiment, index order
+  // "path=value" of the keys the experiment sets (YAML, extends:, --set) to other than the
+  // default and does not sweep: plot titles name them. Not part of hash() (the config
+  // hashes cover them); absent in records written before it existed.
+  std::vector<std::string> fixed;
 
   // A hash over every point's name, swept values, seeds and config hashes.
   std::string hash() const;

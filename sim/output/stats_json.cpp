@@ -31,6 +31,17 @@ ojson lockstat_json(const stats::Lockstat& l) {
   return j;
 }
 
+// A distribution in µs (cycles / (clock_ghz * 1000)); null where nothing was measured.
+ojson distribution_us(const stats::Histogram& h, double ghz) {
+  const double k = 1.0 / (ghz * 1000.0);
+  if (h.count() == 0) return {{"mean", nullptr}, {"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}, {"max", nullptr}};
+  return {{"mean", round_sig(h.mean() * k)},
+          {"p50", round_sig(double(h.percentile(50)) * k)},
+          {"p90", round_sig(double(h.percentile(90)) * k)},
+          {"p99", round_sig(double(h.percentile(99)) * k)},
+          {"max", round_sig(double(h.max()) * k)}};
+}
+
 double per(uint64_t count, uint64_t acquisitions) {
   return acquisitions ? round_sig(double(count) / double(acquisitions)) : 0.0;
 }
@@ -60,6 +71,14 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
   j["wait_cycles"] = distribution(st.wait);
   j["hold_cycles"] = distribution(st.hold);
   j["release_cycles"] = distribution(st.release);
+  // The same times in µs beside the cycles, at machine.clock_ghz (docs/stats.md).
+  if (const double ghz = point.machine.clock_ghz; ghz > 0) {
+    j["cycles_us"] = round_sig(double(st.cycles) / (ghz * 1000.0));
+    j["handoff_us"] = distribution_us(st.handoff, ghz);
+    j["wait_us"] = distribution_us(st.wait, ghz);
+    j["hold_us"] = distribution_us(st.hold, ghz);
+    j["release_us"] = distribution_us(st.release, ghz);
+  }
   if (st.lockstat.present) j["lockstat"] = lockstat_json(st.lockstat);
 
   const auto& c = st.coherence;

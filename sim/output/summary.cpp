@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "output/format.hpp"
@@ -258,10 +260,14 @@ std::string summary_csv(const std::vector<std::string>& swept_paths, const std::
 }
 
 std::string summary_table(const Summary& s, size_t swept_count) {
+  // The times in cycles again in µs (stats.json's *_us figures, at clock_ghz), last: the
+  // columns before them keep their layout (labs quote rows of it); a column stats.json does
+  // not have is left out.
   static const std::pair<const char*, const char*> kShown[] = {
-      {"cycles", "cycles"},         {"acq_per_kcycle", "acq/kcyc"}, {"handoff_p50", "hoff p50"},
-      {"handoff_p99", "hoff p99"},  {"inv_per_acq", "inv/acq"},     {"bus_per_acq", "bus/acq"},
-      {"msgs_per_acq", "msgs/acq"}, {"wb_per_acq", "wb/acq"},       {"jain", "jain"}};
+      {"cycles", "cycles"},           {"acq_per_kcycle", "acq/kcyc"},  {"handoff_p50", "hoff p50"},
+      {"handoff_p99", "hoff p99"},    {"inv_per_acq", "inv/acq"},      {"bus_per_acq", "bus/acq"},
+      {"msgs_per_acq", "msgs/acq"},   {"wb_per_acq", "wb/acq"},        {"jain", "jain"},
+      {"cycles_us", "window µs"},     {"handoff_us.p50", "hoff p50 µs"}, {"handoff_us.p99", "hoff p99 µs"}};
   std::vector<size_t> cols;
   std::vector<std::string> header;
   for (size_t i = 0; i < 1 + swept_count; ++i) {
@@ -270,19 +276,38 @@ std::string summary_table(const Summary& s, size_t swept_count) {
   }
   for (const auto& [name, title] : kShown) {
     const auto it = std::find(s.header.begin(), s.header.end(), name);
+    if (it == s.header.end() && std::string(name).find("_us") != std::string::npos) continue;
     cols.push_back(size_t(it - s.header.begin()));
     header.push_back(title);
   }
+  // µs to 4 significant digits (whole µs from 1000 on): beside the exact cycles they are a
+  // reading aid, and 0.0276667 reads worse than 0.02767.
+  auto short_us = [](const std::string& cell) {
+    char* end = nullptr;
+    const double v = std::strtod(cell.c_str(), &end);
+    if (cell.empty() || end != cell.c_str() + cell.size() || !(v > 0)) return cell;
+    const int decimals = std::max(0, 3 - int(std::floor(std::log10(v))));
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return std::string(buf);
+  };
   std::vector<std::vector<std::string>> rows = {header};
   for (const auto& r : s.rows) {
     std::vector<std::string> row;
-    for (size_t c : cols) row.push_back(c < r.size() ? r[c] : "");
+    for (size_t c : cols) {
+      const bool us = c < s.header.size() && s.header[c].find("_us") != std::string::npos;
+      row.push_back(c < r.size() ? (us ? short_us(r[c]) : r[c]) : "");
+    }
     rows.push_back(std::move(row));
   }
 
+  // Widths in characters, not bytes ("µs" is two bytes of UTF-8, one column on screen).
+  auto chars = [](const std::string& t) {
+    return size_t(std::count_if(t.begin(), t.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  };
   std::vector<size_t> width(header.size(), 0);
   for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], chars(row[i]));
 
   // Names and swept values read left to right; figures are right-aligned so digits line up.
   const size_t text_cols = 1 + swept_count;
@@ -291,7 +316,7 @@ std::string summary_table(const Summary& s, size_t swept_count) {
     std::string line;
     for (size_t i = 0; i < rows[r].size(); ++i) {
       const std::string& c = rows[r][i];
-      const std::string pad(width[i] - c.size(), ' ');
+      const std::string pad(width[i] - chars(c), ' ');
       if (i) line += "  ";
       line += i < text_cols ? c + pad : pad + c;
     }

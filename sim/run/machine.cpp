@@ -26,7 +26,7 @@ struct Machine::DirPort : cpu::MemPort {
 };
 
 Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Program* lock)
-    : p_(p), memory_(p.machine.l1.line_bytes) {
+    : p_(p), memory_(p.machine.l1.line_bytes), heartbeat_(opt.heartbeat) {
   if (p_.workload.threads <= 0) p_.workload.threads = p_.machine.cores;
   if (p_.workload.threads > p_.machine.cores)
     throw InputError("workload.threads (" + std::to_string(p_.workload.threads) + ") exceeds machine.cores (" +
@@ -168,6 +168,11 @@ stats::Point Machine::run() {
   if (p_.workload.warmup_acquisitions == 0) harness_->on_reset([] {});
   harness_->start(0);
   engine_.set_limit(Cycle(p_.run.max_cycles));
+  if (heartbeat_)
+    engine_.set_poll(SimOptions::kHeartbeatEvents, [](void* self) {
+      auto& m = *static_cast<Machine*>(self);
+      m.heartbeat_(m.engine_.now(), m.harness_->total_acquisitions());
+    }, this);
   engine_.run();
   if (engine_.hit_limit()) {
     std::string m = "no progress: run.max_cycles (" + std::to_string(p_.run.max_cycles) +

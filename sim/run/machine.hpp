@@ -84,6 +84,7 @@ class Machine {
   std::vector<std::unique_ptr<cpu::MemPort>> ports_;  // one per core, onto its L1
   std::vector<std::unique_ptr<cpu::Core>> cores_;
   std::ofstream trace_;
+  std::function<void(uint64_t, int64_t)> heartbeat_;  // SimOptions::heartbeat
 };
 
 }  // namespace lockstep::sim

@@ -4,6 +4,8 @@
 // Throws InputError (bad lock/protocol), CorrectnessError (mutual exclusion or coherence
 // invariant violated: exit 3), NoProgressError (deadlock / max_cycles: exit 4).
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "config/config.hpp"
@@ -14,6 +16,10 @@ namespace lockstep::sim {
 struct SimOptions {
   std::string trace_format;   // "" = no trace; "text" = one line per coherence event
   std::string trace_path;     // where the trace goes
+  // Called every kHeartbeatEvents events with the simulated cycle and the acquisitions so
+  // far (warm-up included), for progress reports; empty = never (the run pays nothing).
+  std::function<void(uint64_t cycle, int64_t acquisitions)> heartbeat;
+  static constexpr uint64_t kHeartbeatEvents = 1 << 16;
 };
 
 stats::Point simulate(const config::Point& point, const SimOptions& opt = {});
