@@ -103,11 +103,8 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
   t.invalidated = 0;
   t.shared = false;
   t.wrote_back = false;
-<<<<<<< HEAD
   t.had_sharers = false;
-=======
   t.deferred = false;
->>>>>>> split
   l1s_[size_t(r)]->grant(t);
 
   // Every other cache that holds the line snoops the request, in core order, within this
