@@ -45,17 +45,62 @@ void SnoopBus::back_invalidate(uint64_t line) {
   auto it = holders_.find(line);
   if (it == holders_.end()) return;
   std::vector<int> victims;
-  for (size_t w = 0; w < it->second.size(); ++w)
-    for (uint64_t bits = it->second[w]; bits; bits &= bits - 1) victims.push_back(int(w * 64) + __builtin_ctzll(bits));
+  for (size_t w = 0; w < words_; ++w)
+    for (uint64_t bits = it->second.bits[w]; bits; bits &= bits - 1) victims.push_back(int(w * 64) + __builtin_ctzll(bits));
   for (int c : victims) ctr_.llc_back_invalidations += uint64_t(l1s_[size_t(c)]->back_invalidate(line));
 }
 
-void SnoopBus::presence(int cache, uint64_t line, bool present) {
-  auto& bits = holders_[line];
-  if (bits.empty()) bits.assign((pending_.size() + 63) / 64, 0);
-  uint64_t m = uint64_t(1) << (cache % 64);
-  if (present) bits[size_t(cache / 64)] |= m;
-  else bits[size_t(cache / 64)] &= ~m;
+namespace {
+constexpr int kRemote[3] = {snoop::OtherGetS, snoop::OtherGetM, snoop::OtherUpgrade};
+}
+
+void SnoopBus::attach(std::vector<SnoopL1*> l1s) {
+  l1s_ = std::move(l1s);
+  words_ = (pending_.size() + 63) / 64;
+  if (l1s_.empty()) return;
+  // A state is quiet for a remote request when its table cell is defined, does nothing and
+  // stays: snooping it changes nothing, so the filter skips it. Every other cell (one that
+  // acts, moves, or is missing and must report the hole) is snooped as before.
+  const ControllerSpec& spec = l1s_[0]->spec();
+  loud_.assign(spec.states.size(), 0);
+  readable_.assign(spec.states.size(), 0);
+  for (size_t s = 0; s < spec.states.size(); ++s) {
+    readable_[s] = spec.states[s].readable ? 1 : 0;
+    for (int k = 0; k < 3; ++k) {
+      const Transition& tr = spec.at(int(s), kRemote[k]);
+      const bool quiet = tr.defined && tr.actions.empty() && (tr.next < 0 || tr.next == int(s));
+      if (!quiet) loud_[s] |= uint8_t(1u << k);
+    }
+  }
+}
+
+SnoopBus::Holders& SnoopBus::holders(uint64_t line) {
+  Holders& h = holders_[line];
+  if (h.bits.empty()) {
+    h.bits.assign(4 * words_, 0);
+    h.per_state.assign(loud_.size(), 0);
+  }
+  return h;
+}
+
+void SnoopBus::state_change(int cache, uint64_t line, int from, int to) {
+  if (from == to) return;
+  Holders& h = holders(line);
+  const size_t w = size_t(cache / 64);
+  const uint64_t m = uint64_t(1) << (cache % 64);
+  if (from != 0) {
+    --h.per_state[size_t(from)];
+    for (size_t k = 0; k < 3; ++k)
+      if (loud_[size_t(from)] >> k & 1) h.bits[(k + 1) * words_ + w] &= ~m;
+  }
+  if (to != 0) {
+    ++h.per_state[size_t(to)];
+    for (size_t k = 0; k < 3; ++k)
+      if (loud_[size_t(to)] >> k & 1) h.bits[(k + 1) * words_ + w] |= m;
+    h.bits[w] |= m;
+  } else {
+    h.bits[w] &= ~m;
+  }
 }
 
 void SnoopBus::handle(int kind, uint64_t arg) {
@@ -106,19 +151,35 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
   l1s_[size_t(r)]->grant(t);
 
   // Every other cache that holds the line snoops the request, in core order, within this
-  // bus cycle (the rest hold it in I and ignore it).
+  // bus cycle (the rest hold it in I and ignore it). Holders in a state the request leaves
+  // alone are skipped (snooping them changes nothing); a readable one still asserts the
+  // shared wire, counted from the per-state tally without visiting it.
   snoopers_.clear();
-  if (auto it = holders_.find(line); it != holders_.end())
-    for (size_t w = 0; w < it->second.size(); ++w)
-      for (uint64_t bits = it->second[w]; bits; bits &= bits - 1) {
+  bool shared = false;
+  if (auto it = holders_.find(line); it != holders_.end()) {
+    const Holders& h = it->second;
+    const size_t k = t.type == BusTxn::GetS ? 0 : t.type == BusTxn::GetM ? 1 : 2;
+    const uint64_t* loud = &h.bits[(k + 1) * words_];
+    for (size_t w = 0; w < words_; ++w)
+      for (uint64_t bits = loud[w]; bits; bits &= bits - 1) {
         int c = int(w * 64) + __builtin_ctzll(bits);
         if (c != r) snoopers_.push_back(c);
       }
+    int quiet_readable = 0;
+    for (size_t s = 1; s < loud_.size(); ++s)
+      if (readable_[s] && !(loud_[s] >> k & 1)) quiet_readable += h.per_state[s];
+    if (quiet_readable > 0) {
+      const CacheLine* own = l1s_[size_t(r)]->find(line);  // the requester is no other copy
+      if (own && readable_[size_t(own->state)] && !(loud_[size_t(own->state)] >> k & 1)) --quiet_readable;
+    }
+    shared = quiet_readable > 0;
+  }
   for (int c : snoopers_) l1s_[size_t(c)]->snoop(t);
   for (int c : snoopers_) {
     const auto* st = l1s_[size_t(c)]->state_of(line);
-    if (st && st->readable) t.shared = true;
+    if (st && st->readable) shared = true;
   }
+  t.shared = shared;
 
   ++ctr_.bus_transactions;
   switch (t.type) {

@@ -37,12 +37,16 @@ struct BusTxn {
 class SnoopBus : public Component {
  public:
   SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr);
-  void attach(std::vector<SnoopL1*> l1s) { l1s_ = std::move(l1s); }
+  void attach(std::vector<SnoopL1*> l1s);
   void request(int cache, uint64_t line);
   // A snoop filter: which caches hold a line in any state but I. Broadcasting to every
   // cache and asking each one gives the same result; this just skips the ones that would
   // answer "not present" (they ignore other requests in I in every protocol).
-  void presence(int cache, uint64_t line, bool present);
+  // The snoop filter also knows each holder's state (every L1 state change is reported), so
+  // a request snoops only the holders whose state reacts to it: a GetS skips the S copies
+  // (their table cell is "no action, no change"), which makes a re-read after a ticket
+  // release O(1) host work instead of O(sharers). Same result as snooping them all.
+  void state_change(int cache, uint64_t line, int from, int to);
   void handle(int kind, uint64_t arg) override;
   bool idle() const { return !busy_ && waiting_ == 0 && outstanding_ == 0; }
   void set_trace(std::ostream* t) { trace_ = t; }
@@ -69,7 +73,17 @@ class SnoopBus : public Component {
   const config::MachineCfg& m_;
   stats::Coherence& ctr_;
   std::vector<SnoopL1*> l1s_;
-  std::unordered_map<uint64_t, std::vector<uint64_t>> holders_;  // line -> bitset of caches
+  // Per line: bitsets of caches (all holders, then per remote request type the holders whose
+  // state reacts to it) and how many holders are in each state.
+  struct Holders {
+    std::vector<uint64_t> bits;  // 4 * words_: all, loud for OtherGetS, OtherGetM, OtherUpgrade
+    std::vector<int> per_state;
+  };
+  Holders& holders(uint64_t line);
+  std::unordered_map<uint64_t, Holders> holders_;
+  size_t words_ = 1;
+  std::vector<uint8_t> loud_;      // per state: bit k = a remote request of type k changes something
+  std::vector<uint8_t> readable_;  // per state
   std::vector<int> snoopers_;
   std::vector<int64_t> pending_;   // per cache: line waiting for the bus, -1 = none
   std::vector<uint64_t> waiting_bits_;  // bitset: caches with a line in pending_

@@ -1,5 +1,6 @@
 #include "run/bench.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -42,7 +43,7 @@ void run_bench(const std::vector<BenchCase>& cases, const std::string& filter, s
       p.machine.interconnect.height = c.height;
       p.workload.lock = c.lock;
       p.workload.threads = c.cores;
-      p.workload.acquisitions_per_thread = c.total_acquisitions / c.cores;
+      p.workload.acquisitions_per_thread = std::max<int64_t>(1, c.total_acquisitions / c.cores);
       p.workload.warmup_acquisitions = 0;
       p.run.fast_forward = ff;
       auto t0 = std::chrono::steady_clock::now();
