@@ -11,7 +11,7 @@
 namespace lockstep::coherence {
 
 SnoopBus::SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr)
-    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), waiting_bits_(size_t((m.cores + 63) / 64), 0), fifo_mode_(m.interconnect.arbitration == "fifo"),
+    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), waiting_set_(m.cores), fifo_mode_(m.interconnect.arbitration == "fifo"),
       split_(m.interconnect.mode == "split") {
   txn_.data.resize(size_t(m.l1.line_bytes));
 }
@@ -19,7 +19,7 @@ SnoopBus::SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr
 void SnoopBus::request(int cache, uint64_t line) {
   if (pending_[size_t(cache)] >= 0) throw CorrectnessError("core " + std::to_string(cache) + " asked for the bus twice");
   pending_[size_t(cache)] = int64_t(line);
-  waiting_bits_[size_t(cache / 64)] |= uint64_t(1) << (cache % 64);
+  waiting_set_.insert(cache);
   ++waiting_;
   if (fifo_mode_) fifo_.push_back(cache);
   if (!busy_ && !arb_scheduled_) {
@@ -42,66 +42,17 @@ void SnoopBus::back_invalidate(uint64_t line) {
     deferred_evictions_.insert(line);
     return;
   }
-  auto it = holders_.find(line);
-  if (it == holders_.end()) return;
   std::vector<int> victims;
-  for (size_t w = 0; w < words_; ++w)
-    for (uint64_t bits = it->second.bits[w]; bits; bits &= bits - 1) victims.push_back(int(w * 64) + __builtin_ctzll(bits));
+  filter_.holders(line, victims);
   for (int c : victims) ctr_.llc_back_invalidations += uint64_t(l1s_[size_t(c)]->back_invalidate(line));
-}
-
-namespace {
-constexpr int kRemote[3] = {snoop::OtherGetS, snoop::OtherGetM, snoop::OtherUpgrade};
 }
 
 void SnoopBus::attach(std::vector<SnoopL1*> l1s) {
   l1s_ = std::move(l1s);
-  words_ = (pending_.size() + 63) / 64;
-  if (l1s_.empty()) return;
-  // A state is quiet for a remote request when its table cell is defined, does nothing and
-  // stays: snooping it changes nothing, so the filter skips it. Every other cell (one that
-  // acts, moves, or is missing and must report the hole) is snooped as before.
-  const ControllerSpec& spec = l1s_[0]->spec();
-  loud_.assign(spec.states.size(), 0);
-  readable_.assign(spec.states.size(), 0);
-  for (size_t s = 0; s < spec.states.size(); ++s) {
-    readable_[s] = spec.states[s].readable ? 1 : 0;
-    for (int k = 0; k < 3; ++k) {
-      const Transition& tr = spec.at(int(s), kRemote[k]);
-      const bool quiet = tr.defined && tr.actions.empty() && (tr.next < 0 || tr.next == int(s));
-      if (!quiet) loud_[s] |= uint8_t(1u << k);
-    }
-  }
+  if (!l1s_.empty()) filter_.init(int(pending_.size()), l1s_[0]->spec());
 }
 
-SnoopBus::Holders& SnoopBus::holders(uint64_t line) {
-  Holders& h = holders_[line];
-  if (h.bits.empty()) {
-    h.bits.assign(4 * words_, 0);
-    h.per_state.assign(loud_.size(), 0);
-  }
-  return h;
-}
-
-void SnoopBus::state_change(int cache, uint64_t line, int from, int to) {
-  if (from == to) return;
-  Holders& h = holders(line);
-  const size_t w = size_t(cache / 64);
-  const uint64_t m = uint64_t(1) << (cache % 64);
-  if (from != 0) {
-    --h.per_state[size_t(from)];
-    for (size_t k = 0; k < 3; ++k)
-      if (loud_[size_t(from)] >> k & 1) h.bits[(k + 1) * words_ + w] &= ~m;
-  }
-  if (to != 0) {
-    ++h.per_state[size_t(to)];
-    for (size_t k = 0; k < 3; ++k)
-      if (loud_[size_t(to)] >> k & 1) h.bits[(k + 1) * words_ + w] |= m;
-    h.bits[w] |= m;
-  } else {
-    h.bits[w] &= ~m;
-  }
-}
+void SnoopBus::state_change(int cache, uint64_t line, int from, int to) { filter_.change(cache, line, from, to); }
 
 void SnoopBus::handle(int kind, uint64_t arg) {
   if (kind == kArbitrate) arbitrate();
@@ -120,21 +71,13 @@ int SnoopBus::pick() {
     }
     return -1;
   }
-  // Round robin: the first waiting cache after the last one granted, found word by word in
-  // a bitset of waiting caches (O(cores / 64) instead of a scan of every cache).
-  int n = int(pending_.size());
-  int words = int(waiting_bits_.size());
-  int start = (last_ + 1) % n;
-  for (int pass = 0; pass <= words; ++pass) {
-    int w = (start / 64 + pass) % words;
-    uint64_t bits = waiting_bits_[size_t(w)];
-    if (pass == 0) bits &= ~uint64_t(0) << (start % 64);                      // from `start` on
-    else if (pass == words) bits &= (start % 64) ? ~(~uint64_t(0) << (start % 64)) : 0;  // wrapped: below `start`
-    for (; bits; bits &= bits - 1) {
-      int c = w * 64 + __builtin_ctzll(bits);
-      if (!blocked(uint64_t(pending_[size_t(c)]))) return c;
-    }
-  }
+  // Round robin: the first waiting cache after the last one granted (from `start` up, then
+  // from 0), found through a two-level bitset of waiting caches, not a scan of every cache.
+  const int start = (last_ + 1) % int(pending_.size());
+  for (int c = waiting_set_.next(start); c >= 0; c = waiting_set_.next(c + 1))
+    if (!blocked(uint64_t(pending_[size_t(c)]))) return c;
+  for (int c = waiting_set_.next(0); c >= 0 && c < start; c = waiting_set_.next(c + 1))
+    if (!blocked(uint64_t(pending_[size_t(c)]))) return c;
   return -1;
 }
 
@@ -154,25 +97,16 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
   // bus cycle (the rest hold it in I and ignore it). Holders in a state the request leaves
   // alone are skipped (snooping them changes nothing); a readable one still asserts the
   // shared wire, counted from the per-state tally without visiting it.
-  snoopers_.clear();
-  bool shared = false;
-  if (auto it = holders_.find(line); it != holders_.end()) {
-    const Holders& h = it->second;
-    const size_t k = t.type == BusTxn::GetS ? 0 : t.type == BusTxn::GetM ? 1 : 2;
-    const uint64_t* loud = &h.bits[(k + 1) * words_];
-    for (size_t w = 0; w < words_; ++w)
-      for (uint64_t bits = loud[w]; bits; bits &= bits - 1) {
-        int c = int(w * 64) + __builtin_ctzll(bits);
-        if (c != r) snoopers_.push_back(c);
-      }
-    int quiet_readable = 0;
-    for (size_t s = 1; s < loud_.size(); ++s)
-      if (readable_[s] && !(loud_[s] >> k & 1)) quiet_readable += h.per_state[s];
-    if (quiet_readable > 0) {
-      const CacheLine* own = l1s_[size_t(r)]->find(line);  // the requester is no other copy
-      if (own && readable_[size_t(own->state)] && !(loud_[size_t(own->state)] >> k & 1)) --quiet_readable;
-    }
-    shared = quiet_readable > 0;
+  const CacheLine* own = l1s_[size_t(r)]->find(line);
+  const auto req = t.type == BusTxn::GetS   ? SnoopFilter::kGetS
+                   : t.type == BusTxn::GetM ? SnoopFilter::kGetM
+                                            : SnoopFilter::kUpgrade;
+  bool shared = filter_.snoopers(line, r, own ? own->state : 0, req, snoopers_);
+  if (broadcast_) {
+    snoopers_.clear();
+    for (int c = 0; c < int(l1s_.size()); ++c)
+      if (c != r) snoopers_.push_back(c);
+    shared = false;
   }
   for (int c : snoopers_) l1s_[size_t(c)]->snoop(t);
   for (int c : snoopers_) {
@@ -201,7 +135,7 @@ void SnoopBus::arbitrate() {
   last_ = r;
   uint64_t line = uint64_t(pending_[size_t(r)]);
   pending_[size_t(r)] = -1;
-  waiting_bits_[size_t(r / 64)] &= ~(uint64_t(1) << (r % 64));
+  waiting_set_.erase(r);
   --waiting_;
 
   order(r, line, txn_);
@@ -293,7 +227,7 @@ void SnoopBus::split_arbitrate() {
   last_ = r;
   uint64_t line = uint64_t(pending_[size_t(r)]);
   pending_[size_t(r)] = -1;
-  waiting_bits_[size_t(r / 64)] &= ~(uint64_t(1) << (r % 64));
+  waiting_set_.erase(r);
   --waiting_;
 
   uint32_t slot;

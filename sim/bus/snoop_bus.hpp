@@ -13,6 +13,8 @@
 #include <ostream>
 #include <vector>
 
+#include "bus/core_set.hpp"
+#include "bus/snoop_filter.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "stats/stats.hpp"
@@ -42,15 +44,15 @@ class SnoopBus : public Component {
   // A snoop filter: which caches hold a line in any state but I. Broadcasting to every
   // cache and asking each one gives the same result; this just skips the ones that would
   // answer "not present" (they ignore other requests in I in every protocol).
-  // The snoop filter also knows each holder's state (every L1 state change is reported), so
-  // a request snoops only the holders whose state reacts to it: a GetS skips the S copies
-  // (their table cell is "no action, no change"), which makes a re-read after a ticket
-  // release O(1) host work instead of O(sharers). Same result as snooping them all.
+  // Every L1 state change (the snoop filter: see snoop_filter.hpp).
   void state_change(int cache, uint64_t line, int from, int to);
   void handle(int kind, uint64_t arg) override;
   bool idle() const { return !busy_ && waiting_ == 0 && outstanding_ == 0; }
   void set_trace(std::ostream* t) { trace_ = t; }
   void set_check(bool on) { check_ = on; }
+  // Tests: snoop every cache, as a bus without a snoop filter would (the reference the
+  // filter must match exactly).
+  void set_broadcast(bool on) { broadcast_ = on; }
   // The shared LLC (machine.llc): it supplies what no cache owns; its evictions come back
   // here as back-invalidations of the L1 copies (inclusive).
   void set_llc(cache::Llc* llc);
@@ -73,20 +75,10 @@ class SnoopBus : public Component {
   const config::MachineCfg& m_;
   stats::Coherence& ctr_;
   std::vector<SnoopL1*> l1s_;
-  // Per line: bitsets of caches (all holders, then per remote request type the holders whose
-  // state reacts to it) and how many holders are in each state.
-  struct Holders {
-    std::vector<uint64_t> bits;  // 4 * words_: all, loud for OtherGetS, OtherGetM, OtherUpgrade
-    std::vector<int> per_state;
-  };
-  Holders& holders(uint64_t line);
-  std::unordered_map<uint64_t, Holders> holders_;
-  size_t words_ = 1;
-  std::vector<uint8_t> loud_;      // per state: bit k = a remote request of type k changes something
-  std::vector<uint8_t> readable_;  // per state
+  SnoopFilter filter_;
   std::vector<int> snoopers_;
   std::vector<int64_t> pending_;   // per cache: line waiting for the bus, -1 = none
-  std::vector<uint64_t> waiting_bits_;  // bitset: caches with a line in pending_
+  CoreSet waiting_set_;            // caches with a line in pending_
   std::deque<int> fifo_;
   int waiting_ = 0;
   int last_ = -1;                  // round robin: last cache granted
@@ -94,6 +86,7 @@ class SnoopBus : public Component {
   bool arb_scheduled_ = false;
   bool fifo_mode_ = false;
   bool check_ = false;
+  bool broadcast_ = false;
   BusTxn txn_;
   // split mode: transactions ordered whose response is still to come
   struct Slot {
