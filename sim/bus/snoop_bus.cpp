@@ -11,7 +11,7 @@
 namespace lockstep::coherence {
 
 SnoopBus::SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr)
-    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), waiting_bits_(size_t((m.cores + 63) / 64), 0), fifo_mode_(m.interconnect.arbitration == "fifo"),
+    : engine_(e), m_(m), ctr_(ctr), pending_(size_t(m.cores), -1), waiting_set_(m.cores), fifo_mode_(m.interconnect.arbitration == "fifo"),
       split_(m.interconnect.mode == "split") {
   txn_.data.resize(size_t(m.l1.line_bytes));
 }
@@ -19,7 +19,7 @@ SnoopBus::SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr
 void SnoopBus::request(int cache, uint64_t line) {
   if (pending_[size_t(cache)] >= 0) throw CorrectnessError("core " + std::to_string(cache) + " asked for the bus twice");
   pending_[size_t(cache)] = int64_t(line);
-  waiting_bits_[size_t(cache / 64)] |= uint64_t(1) << (cache % 64);
+  waiting_set_.insert(cache);
   ++waiting_;
   if (fifo_mode_) fifo_.push_back(cache);
   if (!busy_ && !arb_scheduled_) {
@@ -42,21 +42,17 @@ void SnoopBus::back_invalidate(uint64_t line) {
     deferred_evictions_.insert(line);
     return;
   }
-  auto it = holders_.find(line);
-  if (it == holders_.end()) return;
   std::vector<int> victims;
-  for (size_t w = 0; w < it->second.size(); ++w)
-    for (uint64_t bits = it->second[w]; bits; bits &= bits - 1) victims.push_back(int(w * 64) + __builtin_ctzll(bits));
+  filter_.holders(line, victims);
   for (int c : victims) ctr_.llc_back_invalidations += uint64_t(l1s_[size_t(c)]->back_invalidate(line));
 }
 
-void SnoopBus::presence(int cache, uint64_t line, bool present) {
-  auto& bits = holders_[line];
-  if (bits.empty()) bits.assign((pending_.size() + 63) / 64, 0);
-  uint64_t m = uint64_t(1) << (cache % 64);
-  if (present) bits[size_t(cache / 64)] |= m;
-  else bits[size_t(cache / 64)] &= ~m;
+void SnoopBus::attach(std::vector<SnoopL1*> l1s) {
+  l1s_ = std::move(l1s);
+  if (!l1s_.empty()) filter_.init(int(pending_.size()), l1s_[0]->spec());
 }
+
+void SnoopBus::state_change(int cache, uint64_t line, int from, int to) { filter_.change(cache, line, from, to); }
 
 void SnoopBus::handle(int kind, uint64_t arg) {
   if (kind == kArbitrate) arbitrate();
@@ -75,21 +71,13 @@ int SnoopBus::pick() {
     }
     return -1;
   }
-  // Round robin: the first waiting cache after the last one granted, found word by word in
-  // a bitset of waiting caches (O(cores / 64) instead of a scan of every cache).
-  int n = int(pending_.size());
-  int words = int(waiting_bits_.size());
-  int start = (last_ + 1) % n;
-  for (int pass = 0; pass <= words; ++pass) {
-    int w = (start / 64 + pass) % words;
-    uint64_t bits = waiting_bits_[size_t(w)];
-    if (pass == 0) bits &= ~uint64_t(0) << (start % 64);                      // from `start` on
-    else if (pass == words) bits &= (start % 64) ? ~(~uint64_t(0) << (start % 64)) : 0;  // wrapped: below `start`
-    for (; bits; bits &= bits - 1) {
-      int c = w * 64 + __builtin_ctzll(bits);
-      if (!blocked(uint64_t(pending_[size_t(c)]))) return c;
-    }
-  }
+  // Round robin: the first waiting cache after the last one granted (from `start` up, then
+  // from 0), found through a two-level bitset of waiting caches, not a scan of every cache.
+  const int start = (last_ + 1) % int(pending_.size());
+  for (int c = waiting_set_.next(start); c >= 0; c = waiting_set_.next(c + 1))
+    if (!blocked(uint64_t(pending_[size_t(c)]))) return c;
+  for (int c = waiting_set_.next(0); c >= 0 && c < start; c = waiting_set_.next(c + 1))
+    if (!blocked(uint64_t(pending_[size_t(c)]))) return c;
   return -1;
 }
 
@@ -108,14 +96,20 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
   l1s_[size_t(r)]->grant(t);
 
   // Every other cache that holds the line snoops the request, in core order, within this
-  // bus cycle (the rest hold it in I and ignore it).
-  snoopers_.clear();
-  if (auto it = holders_.find(line); it != holders_.end())
-    for (size_t w = 0; w < it->second.size(); ++w)
-      for (uint64_t bits = it->second[w]; bits; bits &= bits - 1) {
-        int c = int(w * 64) + __builtin_ctzll(bits);
-        if (c != r) snoopers_.push_back(c);
-      }
+  // bus cycle (the rest hold it in I and ignore it). Holders in a state the request leaves
+  // alone are skipped (snooping them changes nothing); a readable one still asserts the
+  // shared wire, counted from the per-state tally without visiting it.
+  const CacheLine* own = l1s_[size_t(r)]->find(line);
+  const auto req = t.type == BusTxn::GetS   ? SnoopFilter::kGetS
+                   : t.type == BusTxn::GetM ? SnoopFilter::kGetM
+                                            : SnoopFilter::kUpgrade;
+  bool shared = filter_.snoopers(line, r, own ? own->state : 0, req, snoopers_);
+  if (broadcast_) {
+    snoopers_.clear();
+    for (int c = 0; c < int(l1s_.size()); ++c)
+      if (c != r) snoopers_.push_back(c);
+    shared = false;
+  }
   if (m_.interconnect.sharer_inv_cycles > 0)
     for (int c : snoopers_) {
       const auto* st = l1s_[size_t(c)]->state_of(line);
@@ -124,8 +118,9 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
   for (int c : snoopers_) l1s_[size_t(c)]->snoop(t);
   for (int c : snoopers_) {
     const auto* st = l1s_[size_t(c)]->state_of(line);
-    if (st && st->readable) t.shared = true;
+    if (st && st->readable) shared = true;
   }
+  t.shared = shared;
 
   ++ctr_.bus_transactions;
   switch (t.type) {
@@ -157,7 +152,7 @@ void SnoopBus::arbitrate() {
   last_ = r;
   uint64_t line = uint64_t(pending_[size_t(r)]);
   pending_[size_t(r)] = -1;
-  waiting_bits_[size_t(r / 64)] &= ~(uint64_t(1) << (r % 64));
+  waiting_set_.erase(r);
   --waiting_;
 
   order(r, line, txn_);
@@ -250,7 +245,7 @@ void SnoopBus::split_arbitrate() {
   last_ = r;
   uint64_t line = uint64_t(pending_[size_t(r)]);
   pending_[size_t(r)] = -1;
-  waiting_bits_[size_t(r / 64)] &= ~(uint64_t(1) << (r % 64));
+  waiting_set_.erase(r);
   --waiting_;
 
   uint32_t slot;

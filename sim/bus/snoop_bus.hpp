@@ -13,6 +13,8 @@
 #include <ostream>
 #include <vector>
 
+#include "bus/core_set.hpp"
+#include "bus/snoop_filter.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "stats/stats.hpp"
@@ -39,12 +41,13 @@ struct BusTxn {
 class SnoopBus : public Component {
  public:
   SnoopBus(Engine& e, const config::MachineCfg& m, stats::Coherence& ctr);
-  void attach(std::vector<SnoopL1*> l1s) { l1s_ = std::move(l1s); }
+  void attach(std::vector<SnoopL1*> l1s);
   void request(int cache, uint64_t line);
   // A snoop filter: which caches hold a line in any state but I. Broadcasting to every
   // cache and asking each one gives the same result; this just skips the ones that would
   // answer "not present" (they ignore other requests in I in every protocol).
-  void presence(int cache, uint64_t line, bool present);
+  // Every L1 state change (the snoop filter: see snoop_filter.hpp).
+  void state_change(int cache, uint64_t line, int from, int to);
   void handle(int kind, uint64_t arg) override;
   bool idle() const { return !busy_ && waiting_ == 0 && outstanding_ == 0; }
   void set_trace(std::ostream* t) { trace_ = t; }
@@ -52,6 +55,9 @@ class SnoopBus : public Component {
   // Split bus with a snoop-split table: a request for a line with a response outstanding is
   // ordered at once and the table's race cells handle it (otherwise it waits at the bus).
   void set_races(bool on) { races_ = on; }
+  // Tests: snoop every cache, as a bus without a snoop filter would (the reference the
+  // filter must match exactly).
+  void set_broadcast(bool on) { broadcast_ = on; }
   // The shared LLC (machine.llc): it supplies what no cache owns; its evictions come back
   // here as back-invalidations of the L1 copies (inclusive).
   void set_llc(cache::Llc* llc);
@@ -75,10 +81,10 @@ class SnoopBus : public Component {
   const config::MachineCfg& m_;
   stats::Coherence& ctr_;
   std::vector<SnoopL1*> l1s_;
-  std::unordered_map<uint64_t, std::vector<uint64_t>> holders_;  // line -> bitset of caches
+  SnoopFilter filter_;
   std::vector<int> snoopers_;
   std::vector<int64_t> pending_;   // per cache: line waiting for the bus, -1 = none
-  std::vector<uint64_t> waiting_bits_;  // bitset: caches with a line in pending_
+  CoreSet waiting_set_;            // caches with a line in pending_
   std::deque<int> fifo_;
   int waiting_ = 0;
   int last_ = -1;                  // round robin: last cache granted
@@ -86,6 +92,7 @@ class SnoopBus : public Component {
   bool arb_scheduled_ = false;
   bool fifo_mode_ = false;
   bool check_ = false;
+  bool broadcast_ = false;
   BusTxn txn_;
   // split mode: transactions ordered whose response is still to come
   struct Slot {

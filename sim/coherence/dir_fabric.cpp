@@ -15,7 +15,9 @@ DirFabric::DirFabric(Engine& e, const config::MachineCfg& m, net::Network& net, 
     : engine_(e), net_(net), home_nodes_(std::move(home_nodes)), mem_(mem), ctr_(ctr), line_bytes_(m.l1.line_bytes),
       cores_(m.cores), control_bytes_(m.interconnect.control_bytes), data_bytes_(m.interconnect.data_bytes) {
   endpoints_ = size_t(cores_) + home_nodes_.size();
-  last_arrival_.assign(endpoints_ * endpoints_, 0);
+  // A dense table for a small machine; a large one keeps only the pairs that talk (a 4,096-core
+  // mesh has 67 M endpoint pairs: 512 MiB dense, while a run uses a few per core).
+  if (endpoints_ <= kDensePairs) last_arrival_.assign(endpoints_ * endpoints_, 0);
 }
 
 uint32_t DirFabric::alloc(MsgType t, uint64_t line) {
@@ -76,7 +78,7 @@ void DirFabric::depart(uint32_t i) {
   Cycle arrive = net_.send(node_of(m, false), node_of(m, true), bytes, engine_.now());
   size_t from = m.from_home ? size_t(cores_) + size_t(m.src) : size_t(m.src);
   size_t to = m.to_home ? size_t(cores_) + size_t(m.dst) : size_t(m.dst);
-  Cycle& last = last_arrival_[from * endpoints_ + to];
+  Cycle& last = endpoints_ <= kDensePairs ? last_arrival_[from * endpoints_ + to] : last_arrival_sparse_[from * endpoints_ + to];
   // Point-to-point order: never overtake an earlier message of the same pair (same-cycle
   // arrivals are delivered in send order by the engine's insertion sequence).
   arrive = std::max(arrive, last);

@@ -103,7 +103,7 @@ void SnoopL1::fire(CacheLine& c, int event, BusTxn* t) {
   }
   if (tr.next >= 0 && tr.next != c.state) {
     bool was = spec_.states[size_t(c.state)].readable;
-    if ((c.state == 0) != (tr.next == 0)) bus_.presence(id_, c.line, tr.next != 0);
+    bus_.state_change(id_, c.line, c.state, tr.next);
     c.state = tr.next;
     bool now = spec_.states[size_t(c.state)].readable;
     bool remote = event >= OtherGetS;

@@ -42,6 +42,7 @@ Core::Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port,
 
 void Core::run(Thread& t, Cycle at) {
   t_ = &t;
+  if (t.phase == Phase::Done) return;  // nothing to run (it has no context to reset)
   spin_reset(-1, at);
   if (t.phase != Phase::Done) engine_.schedule(at, kCore, uint32_t(id_), this, kStep);
 }

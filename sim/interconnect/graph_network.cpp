@@ -77,12 +77,20 @@ void GraphNetwork::finalize(const std::string& what, NextNodeFn next_node) {
   if (finalized_) throw std::logic_error("GraphNetwork::finalize twice");
   if (core_nodes_.empty()) throw std::logic_error("GraphNetwork::finalize without cores");
   const int n = node_count_;
+  // Outgoing links of each node, in link order (the tie-break order).
+  out_.assign(static_cast<size_t>(n), {});
+  for (int i = 0; i < links() ; ++i) out_[links_[i].from].push_back(i);
+  const auto& out = out_;
+  if (next_node && n > table_limit_) {
+    // Large and rule-routed: no tables (see set_table_limit); send() walks the rule.
+    rule_ = std::move(next_node);
+    lazy_ = true;
+    name_ += ", " + std::to_string(cables_) + " links (" + std::to_string(links()) + " directed)";
+    finalized_ = true;
+    return;
+  }
   next_link_.assign(static_cast<size_t>(n) * n, -1);
   hops_.assign(static_cast<size_t>(n) * n, 0);
-
-  // Outgoing links of each node, in link order (the tie-break order).
-  std::vector<std::vector<int>> out(n);
-  for (int i = 0; i < links() ; ++i) out[links_[i].from].push_back(i);
 
   if (next_node) {
     for (int u = 0; u < n; ++u)
@@ -141,6 +149,14 @@ void GraphNetwork::finalize(const std::string& what, NextNodeFn next_node) {
   finalized_ = true;
 }
 
+int GraphNetwork::rule_link(int node, int dst) const {
+  const int v = rule_(node, dst);
+  for (int l : out_[static_cast<size_t>(node)])
+    if (links_[static_cast<size_t>(l)].to == v) return l;
+  throw std::logic_error("routing rule sends " + std::to_string(node) + " -> " + std::to_string(dst) +
+                         " over a missing link to " + std::to_string(v));
+}
+
 void GraphNetwork::check_node(int node, const char* role) const {
   if (!finalized_) throw std::logic_error("GraphNetwork used before finalize");
   if (node < 0 || node >= node_count_)
@@ -167,8 +183,10 @@ uint64_t GraphNetwork::send(int src, int dst, int bytes, uint64_t now) {
   ++messages_;
   if (src == dst) return now + 1;   // through the node's own port: no link is used
   uint64_t t = now;
+  int h = 0;
   for (int u = src; u != dst;) {
-    Link& l = links_[next_link_at(u, dst)];
+    if (lazy_ && ++h > node_count_) throw std::logic_error("routing loop from " + std::to_string(src) + " to " + std::to_string(dst));
+    Link& l = links_[next_link(u, dst)];
     const uint64_t start = std::max(t, l.next_free);
     const uint64_t ser = ceil_div(static_cast<uint64_t>(bytes), static_cast<uint64_t>(l.bandwidth));
     l.next_free = start + ser;
@@ -185,6 +203,7 @@ uint64_t GraphNetwork::send(int src, int dst, int bytes, uint64_t now) {
 int GraphNetwork::hops(int src, int dst) const {
   check_node(src, "source");
   check_node(dst, "destination");
+  if (lazy_) return int(route(src, dst).size()) - 1;
   return hops_[static_cast<size_t>(src) * node_count_ + dst];
 }
 
@@ -192,7 +211,10 @@ std::vector<int> GraphNetwork::route(int src, int dst) const {
   check_node(src, "source");
   check_node(dst, "destination");
   std::vector<int> r{src};
-  for (int u = src; u != dst;) r.push_back(u = links_[next_link_at(u, dst)].to);
+  for (int u = src; u != dst;) {
+    r.push_back(u = links_[next_link(u, dst)].to);
+    if (int(r.size()) > node_count_ + 1) throw std::logic_error("routing loop from " + std::to_string(src) + " to " + std::to_string(dst));
+  }
   return r;
 }
 

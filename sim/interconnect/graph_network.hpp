@@ -31,6 +31,12 @@ class GraphNetwork final : public Network {
   // Computes the next-hop table. Throws InputError if some node cannot reach another
   // (the message names one such pair and `what` describes the graph, e.g. "custom graph").
   void finalize(const std::string& what, NextNodeFn next_node = nullptr);
+  // With a routing rule and more than this many nodes, finalize() builds no nodes x nodes
+  // tables (a 64x64 mesh: 16.8 M pairs, 128 MiB and seconds to fill): each hop asks the rule
+  // and picks the link among the node's few outgoing ones. Same routes; O(hops) per message
+  // either way. Tests lower it to compare both paths.
+  void set_table_limit(int nodes) { table_limit_ = nodes; }
+  static constexpr int kTableLimit = 256;
 
   // ---- Network ----
   int core_node(int core) const override;
@@ -59,7 +65,10 @@ class GraphNetwork final : public Network {
   void add_link(int from, int to, int latency_cycles, int bandwidth_bytes);
   void check_node(int n, const char* role) const;
   int& next_link_at(int node, int dst) { return next_link_[static_cast<size_t>(node) * node_count_ + dst]; }
-  int next_link_at(int node, int dst) const { return next_link_[static_cast<size_t>(node) * node_count_ + dst]; }
+  int next_link(int node, int dst) const {
+    return lazy_ ? rule_link(node, dst) : next_link_[static_cast<size_t>(node) * node_count_ + dst];
+  }
+  int rule_link(int node, int dst) const;  // lazy routing: the rule's next node, as a link
 
   std::string name_;
   int router_cycles_ = 0;
@@ -70,6 +79,10 @@ class GraphNetwork final : public Network {
   std::vector<int> core_nodes_;
   std::vector<int> next_link_;   // [node * nodes + dst] -> link index, -1 when node == dst
   std::vector<int> hops_;        // [src * nodes + dst]
+  int table_limit_ = kTableLimit;
+  bool lazy_ = false;            // no tables: route through rule_ hop by hop
+  NextNodeFn rule_;
+  std::vector<std::vector<int>> out_;  // outgoing links of each node, in link order
   uint64_t messages_ = 0;
   uint64_t total_hops_ = 0;
 };

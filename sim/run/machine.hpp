@@ -39,6 +39,7 @@ class Machine {
   coherence::Memory& memory() { return memory_; }
   stats::Coherence& counters() { return ctr_; }
   coherence::SnoopL1& l1(int core) { return *l1s_[size_t(core)]; }
+  coherence::SnoopBus& bus() { return *bus_; }
   cache::Llc* llc() { return llc_.get(); }  // nullptr with machine.llc: none
   // machine.coherence: directory
   bool directory_mode() const { return fabric_ != nullptr; }
