@@ -122,13 +122,13 @@ TEST_CASE("cli: --progress to a pipe: a long point's heartbeat every --heartbeat
   TempDir t;
   // One point of 16 cores contending for a TAS lock: long enough for a few heartbeats.
   const std::string exp = t.write("long.yaml", "name: long\nmachine: {cores: 16}\n"
-                                               "workload: {lock: tas, acquisitions_per_thread: 600, warmup_acquisitions: 10}\n");
+                                               "workload: {lock: tas, acquisitions_per_thread: 3000, warmup_acquisitions: 10}\n");
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = cli("run '" + exp + "' -o '" + (t.path / "a").string() + "' --progress --heartbeat 0.1");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   REQUIRE(r.status == 0);
   CAPTURE(r.err);
-  const std::regex beat(R"(  \.\.\. default still running after \d+\.\d s: cycle (\d+), (\d+) of 9760 acquisitions \((\d+)%\))");
+  const std::regex beat(R"(  \.\.\. default still running after \d+\.\d s: cycle (\d+), (\d+) of 48160 acquisitions \((\d+)%\))");
   const auto beats = lines_matching(r.err, beat);
   MESSAGE("the point ran " << secs << " s, " << beats.size() << " heartbeat line(s)");
   REQUIRE(beats.size() >= 1);
@@ -139,8 +139,8 @@ TEST_CASE("cli: --progress to a pipe: a long point's heartbeat every --heartbeat
     const uint64_t cycle = std::stoull(m[1]);
     const int64_t acq = std::stoll(m[2]);
     CHECK(cycle >= last_cycle);
-    CHECK(acq <= 9760);
-    CHECK(std::stoll(m[3]) == acq * 100 / 9760);
+    CHECK(acq <= 48160);
+    CHECK(std::stoll(m[3]) == acq * 100 / 48160);
     last_cycle = cycle;
   }
   CHECK(r.err.find("[1/1] default done; elapsed ") != std::string::npos);

@@ -126,7 +126,7 @@ TEST_CASE("snoop filter: visits and shared wire equal a broadcast under random s
       for (auto& [k, s] : st) {
         if (k.first != line || k.second == r) continue;
         const auto& tr = spec.at(s, kEvent[req]);
-        bool quiet = tr.defined && tr.actions.empty() && (tr.next < 0 || tr.next == s);
+        bool quiet = spec.states[size_t(s)].stable && tr.defined && tr.actions.empty() && (tr.next < 0 || tr.next == s);
         if (!quiet) want.push_back(k.second);
         else shared |= spec.states[size_t(s)].readable;
       }

@@ -120,7 +120,7 @@ void SnoopBus::order(int r, uint64_t line, BusTxn& t) {
     const auto* st = l1s_[size_t(c)]->state_of(line);
     if (st && st->readable) shared = true;
   }
-  t.shared = shared;
+  t.shared = t.shared || shared;  // a race cell may have asserted it already (assertShared)
 
   ++ctr_.bus_transactions;
   switch (t.type) {

@@ -6,7 +6,7 @@ namespace lockstep::coherence {
 
 void SnoopFilter::init(int caches, const ControllerSpec& spec) {
   caches_ = caches;
-  // A state is quiet for a request when its table cell is defined, does nothing and stays:
+  // A stable state is quiet for a request when its table cell is defined, does nothing and stays:
   // snooping it changes nothing. Every other cell (one that acts, moves, or is missing and
   // must report the hole) is visited.
   static constexpr int kEvent[3] = {snoop::OtherGetS, snoop::OtherGetM, snoop::OtherUpgrade};
@@ -16,7 +16,9 @@ void SnoopFilter::init(int caches, const ControllerSpec& spec) {
     readable_[s] = spec.states[s].readable ? 1 : 0;
     for (int r = 0; r < 3; ++r) {
       const Transition& tr = spec.at(int(s), kEvent[r]);
-      const bool quiet = tr.defined && tr.actions.empty() && (tr.next < 0 || tr.next == int(s));
+      // Transient states are always visited: few caches are in one at a time (those with a
+      // request outstanding), and the split bus's race cells are counted when they fire.
+      const bool quiet = spec.states[s].stable && tr.defined && tr.actions.empty() && (tr.next < 0 || tr.next == int(s));
       if (!quiet) loud_[s] |= uint8_t(1u << r);
     }
   }
