@@ -10,11 +10,11 @@
 #include <set>
 #include <unordered_set>
 #include <unordered_map>
-#include <ostream>
 #include <vector>
 
 #include "config/config.hpp"
 #include "engine/engine.hpp"
+#include "observe/event.hpp"
 #include "stats/stats.hpp"
 
 namespace lockstep::cache { class Llc; }
@@ -45,7 +45,8 @@ class SnoopBus : public Component {
   void presence(int cache, uint64_t line, bool present);
   void handle(int kind, uint64_t arg) override;
   bool idle() const { return !busy_ && waiting_ == 0 && outstanding_ == 0; }
-  void set_trace(std::ostream* t) { trace_ = t; }
+  // Trace writers listen here: BusGrant / BusDone events (nullptr = none, costs one branch).
+  void set_stream(const observe::Stream* s) { stream_ = s; }
   void set_check(bool on) { check_ = on; }
   // The shared LLC (machine.llc): it supplies what no cache owns; its evictions come back
   // here as back-invalidations of the L1 copies (inclusive).
@@ -95,7 +96,9 @@ class SnoopBus : public Component {
   std::unordered_set<uint64_t> deferred_evictions_;  // LLC victims evicted when their response is in
   int outstanding_ = 0;
   cache::Llc* llc_ = nullptr;
-  std::ostream* trace_ = nullptr;
+  const observe::Stream* stream_ = nullptr;
+  void emit_grant(const BusTxn& t, Cycle dur, int putm) const;
+  void emit_done(const BusTxn& t) const;
 };
 
 }  // namespace lockstep::coherence

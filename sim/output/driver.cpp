@@ -191,6 +191,7 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
           const fs::path pdir = fs::path(stats_path).parent_path();
           fs::create_directories(pdir);
           so.trace_path = (pdir / "trace.txt").string();
+          so.trace_warmup = opt.trace_warmup;
         }
         stats::Point st = simulate(p, so);
         ojson j = stats_json(p, st);

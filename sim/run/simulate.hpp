@@ -12,8 +12,9 @@
 namespace lockstep::sim {
 
 struct SimOptions {
-  std::string trace_format;   // "" = no trace; "text" = one line per coherence event
-  std::string trace_path;     // where the trace goes
+  std::string trace_format;   // "" = no trace; else text|perfetto|vcd or a comma list (docs/trace.md)
+  std::string trace_path;     // where the text trace goes; the others beside it (trace.json, trace.vcd)
+  bool trace_warmup = false;  // traces include the warm-up
 };
 
 stats::Point simulate(const config::Point& point, const SimOptions& opt = {});
