@@ -504,3 +504,21 @@ TEST_CASE("lockstep run --trace: unknown format exits 2 before the folder exists
   CHECK(fs::exists(one / "trace.vcd"));
   CHECK(nlohmann::json::parse(testing::slurp(one / "trace.json")).at("traceEvents").size() > 10);
 }
+
+TEST_CASE("tracing changes nothing it watches: the same figures with and without every writer") {
+  for (const std::string coherence : {"snoop", "directory"}) {
+    CAPTURE(coherence);
+    auto p = testing::point(4, "mcs", 20, 5);
+    p.machine.coherence = coherence;
+    p.machine.interconnect.topology = coherence == "snoop" ? "bus" : "mesh";
+    const stats::Point plain = sim::simulate(p);
+    Traced t(p, "text,perfetto,vcd");
+    CHECK(t.st.cycles == plain.cycles);
+    CHECK(t.st.events == plain.events);
+    CHECK(t.st.coherence.bus_transactions == plain.coherence.bus_transactions);
+    CHECK(t.st.coherence.messages == plain.coherence.messages);
+    CHECK(t.st.coherence.invalidations == plain.coherence.invalidations);
+    CHECK(t.st.handoff.count() == plain.handoff.count());
+    CHECK(t.st.handoff.mean() == plain.handoff.mean());
+  }
+}

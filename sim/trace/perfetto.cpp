@@ -30,7 +30,7 @@ std::string who(int core, int home) {
 PerfettoWriter::PerfettoWriter(const std::string& path, const Context& ctx, const Options& opt)
     : ctx_(ctx), names_(ctx_), out_(path), recording_(opt.warmup || !ctx.warmup), cores_(size_t(ctx.cores)) {
   if (!out_) throw InputError("--trace: cannot write " + path);
-  out_ << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"time_unit\":\"1 us on the time axis = 1 cycle\"},\n\"traceEvents\":[\n";
+  out_ << "{\"otherData\":{\"time_unit\":\"1 us on the time axis = 1 cycle\"},\n\"traceEvents\":[\n";
   put(meta("process_name", kCoresPid, 0, "cores"));
   put(meta("process_sort_index", kCoresPid, 0, "0"));
   for (int c = 0; c < ctx.cores; ++c) {

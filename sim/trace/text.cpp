@@ -22,7 +22,7 @@ void TextWriter::on(const observe::Event& e) {
   using observe::Ev;
   if (e.kind == Ev::WindowOpen) {
     recording_ = true;
-    out_ << e.cycle << " warm-up ends: counters reset\n";
+    if (ctx_.warmup) out_ << e.cycle << " warm-up ends: counters reset\n";
     return;
   }
   if (!recording_) return;

@@ -71,21 +71,39 @@ void VcdWriter::header(Cycle at) {
       out_ << value(shown_[k]) << " " << ids_[k] << "\n";
     }
   out_ << "$end\n";
-  last_time_ = at;
+  cur_ = shown_;
+  last_time_ = pending_time_ = at;
 }
 
 void VcdWriter::sample(uint64_t line, size_t li, Cycle at) {
+  if (at != pending_time_) {
+    flush();
+    pending_time_ = at;
+  }
   for (int c = 0; c < ctx_.cores; ++c) {
     const size_t k = li * size_t(ctx_.cores) + size_t(c);
     const int s = ctx_.state(c, line);
-    if (s == shown_[k]) continue;
-    if (at != last_time_) {
-      out_ << "#" << at << "\n";
-      last_time_ = at;
-    }
-    shown_[k] = s;
-    out_ << value(s) << " " << ids_[k] << "\n";
+    if (s == cur_[k]) continue;
+    cur_[k] = s;
+    dirty_.push_back(k);
   }
+}
+
+// A line may change twice within one cycle (a transaction completes, the next one's snoop
+// takes the copy away): only the value at the end of the cycle is written.
+void VcdWriter::flush() {
+  bool stamped = pending_time_ == last_time_;
+  for (size_t k : dirty_) {
+    if (cur_[k] == shown_[k]) continue;
+    if (!stamped) {
+      out_ << "#" << pending_time_ << "\n";
+      last_time_ = pending_time_;
+      stamped = true;
+    }
+    shown_[k] = cur_[k];
+    out_ << value(cur_[k]) << " " << ids_[k] << "\n";
+  }
+  dirty_.clear();
 }
 
 void VcdWriter::on(const observe::Event& e) {
@@ -106,8 +124,10 @@ void VcdWriter::on(const observe::Event& e) {
 void VcdWriter::finish(Cycle end) {
   if (!started_) header(end);
   const auto& lines = names_.lock_lines();
-  for (size_t li = 0; li < lines.size(); ++li) sample(lines[li], li, std::max(end, last_time_));
-  out_ << "#" << std::max(end, last_time_) + 1 << "\n";
+  const Cycle at = std::max(end, pending_time_);
+  for (size_t li = 0; li < lines.size(); ++li) sample(lines[li], li, at);
+  flush();
+  out_ << "#" << at + 1 << "\n";
   out_.flush();
 }
 

@@ -24,6 +24,7 @@ class VcdWriter : public Writer {
  private:
   void header(Cycle at);
   void sample(uint64_t line, size_t li, Cycle at);
+  void flush();  // writes the changes of pending_time_ (the last value of each signal only)
   std::string value(int state) const;
 
   Context ctx_;
@@ -36,6 +37,9 @@ class VcdWriter : public Writer {
   int bits_ = 1;
   std::vector<std::string> ids_;  // per (line index, core)
   std::vector<int> shown_;        // per (line index, core): the value last written
+  std::vector<int> cur_;          // per (line index, core): the value at pending_time_
+  std::vector<size_t> dirty_;     // signals sampled at pending_time_
+  Cycle pending_time_ = 0;
 };
 
 }  // namespace lockstep::trace
