@@ -150,6 +150,26 @@ TEST_CASE("perfetto: spans per core are paired, ordered, non-overlapping; 13 coh
   CHECK(ends == 0);
 }
 
+TEST_CASE("perfetto and text name the word a core misses on: MCS's spin is on node[k]+8") {
+  // 3 threads, one acquisition each, a long critical section: P0 takes the lock, P1 links
+  // into node[0], P2 into node[1] — that store takes P1's node line, so P1's next spin read
+  // misses, on node[1]+8 (its own `locked` word).
+  auto p = testing::point(3, "mcs", 1, 0);
+  p.workload.critical_section = {4000, 0, 0};
+  p.workload.outside.cycles = 0;
+  Traced t(p, "text,perfetto");
+  const auto doc = nlohmann::json::parse(t.json);
+  int spin_misses = 0;
+  for (const auto& e : doc.at("traceEvents"))
+    if (e.at("ph").get<std::string>() == "i" && e.at("name").get<std::string>() == "GetS node[1]+8") {
+      ++spin_misses;
+      CHECK(e.at("tid").get<int>() == 1);
+    }
+  CHECK(spin_misses >= 1);
+  CHECK(t.text.find(" core1 GetS node[1]+8 line 0x10080 ") != std::string::npos);
+  CHECK(t.text.find(" core2 GetM node[1] line 0x10080 ") != std::string::npos);  // P2 links in: st [r2], r1
+}
+
 TEST_CASE("perfetto: critical sections never overlap across cores (mutual exclusion on the timeline)") {
   Traced t(directed_ticket(), "perfetto");
   std::vector<std::pair<uint64_t, uint64_t>> cs;

@@ -59,4 +59,12 @@ std::string Names::address(uint64_t addr) const {
   return line(addr / uint64_t(c_.line_bytes));
 }
 
+std::string Names::access(int core, uint64_t line) const {
+  if (core >= 0 && c_.miss_addr) {
+    const uint64_t a = c_.miss_addr(core);
+    if (a != UINT64_MAX && a / uint64_t(c_.line_bytes) == line) return address(a);
+  }
+  return this->line(line);
+}
+
 }  // namespace lockstep::trace

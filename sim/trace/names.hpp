@@ -18,6 +18,9 @@ class Names {
   const std::string& line(uint64_t line) const;
   // The word at byte address `addr` ("node[3]+8"), or the line's name when no word covers it.
   std::string address(uint64_t addr) const;
+  // What core `core` touches on `line`: the word of the access it waits for when that is on
+  // `line` ("node[3]+8"), else the line's name.
+  std::string access(int core, uint64_t line) const;
   // The lock's lines (those holding a variable), in address order.
   const std::vector<uint64_t>& lock_lines() const { return lock_lines_; }
   bool is_lock_line(uint64_t line) const;

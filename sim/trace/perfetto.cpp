@@ -83,7 +83,7 @@ void PerfettoWriter::on(const observe::Event& e) {
   }
   if (!recording_) return;
   nlohmann::ordered_json j;
-  const std::string& var = names_.line(e.addr);
+  const std::string var = names_.access(e.core, e.addr);
   if (e.kind == Ev::BusGrant) {
     const std::string from = e.peer == -2 ? "none" : e.peer >= 0 ? "core" + std::to_string(e.peer) : "memory";
     // The request, on the requester's track.

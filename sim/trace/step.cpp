@@ -57,8 +57,7 @@ void StepTable::on(const observe::Event& e) {
     Pending p;
     p.at = e.cycle;
     p.op = ctx_.op(core);
-    const uint64_t a = ctx_.miss_addr(core);
-    p.var = a != UINT64_MAX && a / uint64_t(ctx_.line_bytes) == e.addr ? names_.address(a) : names_.line(e.addr);
+    p.var = names_.access(core, e.addr);
     p.request = e.what;
     return p;
   };

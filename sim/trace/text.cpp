@@ -26,10 +26,10 @@ void TextWriter::on(const observe::Event& e) {
     return;
   }
   if (!recording_) return;
-  auto line_of = [&](uint64_t line) {
+  auto line_of = [&](int core, uint64_t line) {  // "node[1]+8 line 0x10080"
     char b[48];
     std::snprintf(b, sizeof b, " line 0x%llx", static_cast<unsigned long long>(line * uint64_t(ctx_.line_bytes)));
-    return names_.line(line) + b;
+    return names_.access(core, line) + b;
   };
   switch (e.kind) {
     case Ev::AcquireCall: out_ << e.cycle << " core" << e.core << " acquire-call\n"; break;
@@ -38,14 +38,14 @@ void TextWriter::on(const observe::Event& e) {
     case Ev::ReleaseReturn: out_ << e.cycle << " core" << e.core << " release-return\n"; break;
     case Ev::WindowClose: out_ << e.cycle << " window closes\n"; break;
     case Ev::BusGrant:
-      out_ << e.cycle << " core" << e.core << " " << e.what << " " << line_of(e.addr) << " data "
+      out_ << e.cycle << " core" << e.core << " " << e.what << " " << line_of(e.core, e.addr) << " data "
            << (e.peer == -2 ? "none" : e.peer >= 0 ? "core" + std::to_string(e.peer) : std::string("memory")) << " inv "
            << e.count << " busy " << e.dur << (e.arg ? " +PutM" : "") << "\n";
       break;
     case Ev::NetDeliver:
       out_ << e.cycle << " " << e.what << (e.arg ? "-Excl" : "") << " "
            << (e.core >= 0 ? "core" + std::to_string(e.core) : "home" + std::to_string(e.home)) << " "
-           << (e.peer >= 0 ? "core" + std::to_string(e.peer) : "home" + std::to_string(e.home)) << " " << line_of(e.addr)
+           << (e.peer >= 0 ? "core" + std::to_string(e.peer) : "home" + std::to_string(e.home)) << " " << line_of(-1, e.addr)
            << " acks " << e.count << "\n";
       break;
     default: break;
