@@ -23,6 +23,7 @@
 #include "output/prepare_dir.hpp"
 #include "run/check_points.hpp"
 #include "run/simulate.hpp"
+#include "trace/writer.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -43,6 +44,7 @@ std::vector<std::string> emitted_run_args(const po::variables_map& vm, const std
   if (vm.count("seed")) a.insert(a.end(), {"--seed", std::to_string(vm["seed"].as<uint64_t>())});
   if (vm["seeds"].as<int>() != 1) a.insert(a.end(), {"--seeds", std::to_string(vm["seeds"].as<int>())});
   if (vm.count("trace")) a.insert(a.end(), {"--trace", vm["trace"].as<std::string>()});
+  if (vm.count("trace-warmup")) a.push_back("--trace-warmup");
   return a;
 }
 
@@ -59,7 +61,9 @@ int cmd_run(int argc, char** argv) {
       ("help,h", "this text")
       ("jobs,j", po::value<int>()->default_value(1), "points simulated in parallel (results do not depend on it)")
       ("shard", po::value<std::string>(), "run only points with index % N == I (I/N); `lockstep merge DIR` joins shards")
-      ("trace", po::value<std::string>(), "write DIR/points/POINT/trace.txt in FORMAT (text)")
+      ("trace", po::value<std::string>(), "write a timeline of every point in FORMAT: text (trace.txt), perfetto "
+                                          "(trace.json), vcd (trace.vcd), or a comma list; see docs/trace.md")
+      ("trace-warmup", "with --trace: keep the warm-up in the traces (left out by default)")
       ("force", "clear lockstep's files from DIR first, whatever experiment they belong to")
       ("resume", "keep the points of DIR whose stats.json has the same config hash; run the rest")
       ("seeds", po::value<int>()->default_value(1), "run every point with K seeds (seed, seed+1, ...); "
@@ -86,9 +90,13 @@ int cmd_run(int argc, char** argv) {
   if (vm.count("shard")) std::tie(ro.shard_index, ro.shard_count) = output::parse_shard(vm["shard"].as<std::string>());
   if (vm.count("trace")) {
     ro.trace_format = vm["trace"].as<std::string>();
-    if (ro.trace_format.empty()) throw InputError("run: --trace needs a format (text)");
+    if (ro.trace_format.empty()) throw InputError("run: --trace needs a format (text, perfetto, vcd)");
     // Refused before anything is created (the machine would refuse it only once a point runs).
-    if (ro.trace_format != "text") throw InputError("--trace: unknown format '" + ro.trace_format + "' (expected 'text')");
+    trace::parse_formats(ro.trace_format);
+  }
+  if (vm.count("trace-warmup")) {
+    if (!vm.count("trace")) throw InputError("run: --trace-warmup goes with --trace FORMAT");
+    ro.trace_warmup = true;
   }
   if (vm.count("force") && vm.count("resume"))
     throw InputError("run: --force clears the folder and --resume keeps it: give one of them");

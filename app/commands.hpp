@@ -18,4 +18,5 @@ int cmd_model(int argc, char** argv);      // lockstep model ticket [--cores LIS
 int cmd_lock(int argc, char** argv);       // lockstep lock show NAME|FILE [--threads N]
 int cmd_check_lock(int argc, char** argv); // lockstep check lock NAME|FILE ... (argv[0] == "lock")
 int cmd_merge(int argc, char** argv);      // lockstep merge DIR
+int cmd_step(int argc, char** argv);       // lockstep step EXPERIMENT.yaml|LOCK [--cores N] [--until ROWS]
 }  // namespace lockstep::app

@@ -26,6 +26,7 @@ const Subcommand kSubcommands[] = {
     {"list", lockstep::app::cmd_list, "list built-in locks, protocols, topologies, machine presets and config keys"},
     {"protocol", lockstep::app::cmd_protocol, "show a protocol table: protocol show NAME [--format md|dot]"},
     {"check", lockstep::app::cmd_check, "random-test a protocol: check protocol NAME; model-check a lock: check lock NAME --threads N"},
+    {"step", lockstep::app::cmd_step, "the textbook coherence table, one row per transaction: step EXPERIMENT.yaml|LOCK [--cores N]"},
     {"lock", lockstep::app::cmd_lock, "show a lock's code and memory layout: lock show NAME|FILE [--threads N]"},
     {"native", lockstep::app::cmd_native, "run an experiment on this machine: native run EXPERIMENT.yaml"},
     {"calibrate", lockstep::app::cmd_calibrate, "measure this host's coherence latencies"},

@@ -198,13 +198,7 @@ void SnoopBus::arbitrate() {
   ctr_.bus_transactions += uint64_t(putm);
   dur += Cycle(putm) * Cycle(ic.request_cycles + ic.data_cycles);
 
-  if (trace_) {
-    static const char* names[] = {"-", "GetS", "GetM", "Upgrade"};
-    *trace_ << engine_.now() << " core" << r << " " << names[txn_.type] << " line 0x" << std::hex
-            << line * uint64_t(m_.l1.line_bytes) << std::dec << " data "
-            << (txn_.type == BusTxn::Upgrade ? "none" : txn_.supplier >= 0 ? "core" + std::to_string(txn_.supplier) : "memory")
-            << " inv " << txn_.invalidated << " busy " << dur << (putm ? " +PutM" : "") << "\n";
-  }
+  if (stream_) emit_grant(txn_, dur, putm);
   busy_ = true;
   engine_.schedule(engine_.now() + dur, kMemory, 0, this, kComplete);
 }
@@ -212,6 +206,7 @@ void SnoopBus::arbitrate() {
 void SnoopBus::complete() {
   busy_ = false;
   l1s_[size_t(txn_.requester)]->complete(txn_);
+  if (stream_) emit_done(txn_);
   if (check_) check_line(txn_.line);
   if (waiting_ > 0 && !arb_scheduled_) {
     arb_scheduled_ = true;
@@ -219,6 +214,27 @@ void SnoopBus::complete() {
   }
 }
 
+
+// What trace writers see of a transaction (observe::Ev::BusGrant / BusDone).
+static const char* const kTxnNames[] = {"-", "GetS", "GetM", "Upgrade"};
+
+void SnoopBus::emit_grant(const BusTxn& t, Cycle dur, int putm) const {
+  observe::Event e{observe::Ev::BusGrant, engine_.now(), t.requester};
+  e.addr = t.line;
+  e.what = kTxnNames[t.type];
+  e.peer = t.type == BusTxn::Upgrade ? -2 : t.supplier;
+  e.count = t.invalidated;
+  e.dur = dur;
+  e.arg = uint64_t(putm);
+  stream_->emit(e);
+}
+
+void SnoopBus::emit_done(const BusTxn& t) const {
+  observe::Event e{observe::Ev::BusDone, engine_.now(), t.requester};
+  e.addr = t.line;
+  e.what = kTxnNames[t.type];
+  stream_->emit(e);
+}
 
 // ---- split-transaction mode ---------------------------------------------------------------
 // The request's tenure orders the transaction and runs every snoop (state changes, data
@@ -297,14 +313,7 @@ void SnoopBus::split_arbitrate() {
   int putm = l1s_[size_t(r)]->owed_putm();
   ctr_.bus_transactions += uint64_t(putm);
   Cycle req_dur = Cycle(ic.request_cycles) + Cycle(putm) * Cycle(ic.request_cycles + ic.data_cycles);
-  if (trace_) {
-    static const char* names[] = {"-", "GetS", "GetM", "Upgrade"};
-    *trace_ << now << " core" << r << " " << names[t.type] << " line 0x" << std::hex << line * uint64_t(m_.l1.line_bytes)
-            << std::dec << " data "
-            << (t.type == BusTxn::Upgrade ? "none" : t.supplier >= 0 ? "core" + std::to_string(t.supplier) : "memory")
-            << " inv " << t.invalidated << " busy " << req_dur << " ready +" << (ready - now) << (putm ? " +PutM" : "")
-            << "\n";
-  }
+  if (stream_) emit_grant(t, req_dur, putm);
   busy_ = true;
   engine_.schedule(now + req_dur, kMemory, 0, this, kTenureEnd);
   // An Upgrade carries no data: it completes once the acks are in (no second tenure).
@@ -341,6 +350,7 @@ void SnoopBus::respond_done(uint32_t slot) {
   }
   --outstanding_;
   l1s_[size_t(sl.txn.requester)]->complete(sl.txn);
+  if (stream_) emit_done(sl.txn);
   if (sl.next >= 0) {
     Slot& n = slots_[size_t(sl.next)];
     n.after_prev = false;

@@ -10,13 +10,13 @@
 #include <set>
 #include <unordered_set>
 #include <unordered_map>
-#include <ostream>
 #include <vector>
 
 #include "bus/core_set.hpp"
 #include "bus/snoop_filter.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
+#include "observe/event.hpp"
 #include "stats/stats.hpp"
 
 namespace lockstep::cache { class Llc; }
@@ -50,7 +50,8 @@ class SnoopBus : public Component {
   void state_change(int cache, uint64_t line, int from, int to);
   void handle(int kind, uint64_t arg) override;
   bool idle() const { return !busy_ && waiting_ == 0 && outstanding_ == 0; }
-  void set_trace(std::ostream* t) { trace_ = t; }
+  // Trace writers listen here: BusGrant / BusDone events (nullptr = none, costs one branch).
+  void set_stream(const observe::Stream* s) { stream_ = s; }
   void set_check(bool on) { check_ = on; }
   // Split bus with a snoop-split table: a request for a line with a response outstanding is
   // ordered at once and the table's race cells handle it (otherwise it waits at the bus).
@@ -113,7 +114,9 @@ class SnoopBus : public Component {
   std::unordered_set<uint64_t> deferred_evictions_;  // LLC victims evicted when their response is in
   int outstanding_ = 0;
   cache::Llc* llc_ = nullptr;
-  std::ostream* trace_ = nullptr;
+  const observe::Stream* stream_ = nullptr;
+  void emit_grant(const BusTxn& t, Cycle dur, int putm) const;
+  void emit_done(const BusTxn& t) const;
 };
 
 }  // namespace lockstep::coherence

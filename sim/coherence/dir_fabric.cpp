@@ -83,6 +83,11 @@ void DirFabric::depart(uint32_t i) {
   // arrivals are delivered in send order by the engine's insertion sequence).
   arrive = std::max(arrive, last);
   last = arrive;
+  if (stream_) {
+    observe::Event e = msg_event(observe::Ev::NetSend, m);
+    e.dur = arrive - engine_.now();
+    stream_->emit(e);
+  }
   engine_.schedule(arrive, kMemory, 0, this, kDeliver, i);
 }
 
@@ -93,13 +98,26 @@ void DirFabric::handle(int kind, uint64_t arg) {
     return;
   }
   const Msg& m = pool_[i];
-  if (trace_) {
-    *trace_ << engine_.now() << " " << msg_name(m.type) << (m.excl ? "-Excl" : "") << " " << (m.from_home ? "home" : "core")
-            << m.src << " " << (m.to_home ? "home" : "core") << m.dst << " line 0x" << std::hex << m.line * uint64_t(line_bytes_)
-            << std::dec << " acks " << m.acks << "\n";
+  if (!stream_) {
+    if (m.to_home) dir_->receive(i);
+    else l1s_[size_t(m.dst)]->receive(i);
+    return;
   }
+  const observe::Event e = msg_event(observe::Ev::NetDeliver, m);  // before the receiver frees it
   if (m.to_home) dir_->receive(i);
   else l1s_[size_t(m.dst)]->receive(i);
+  stream_->emit(e);
+}
+
+observe::Event DirFabric::msg_event(observe::Ev kind, const Msg& m) const {
+  observe::Event e{kind, engine_.now(), m.from_home ? -1 : m.src};
+  e.addr = m.line;
+  e.what = msg_name(m.type);
+  e.peer = m.to_home ? -1 : m.dst;
+  e.home = m.from_home ? m.src : m.to_home ? m.dst : -1;
+  e.count = m.acks;
+  e.arg = m.excl ? 1 : 0;
+  return e;
 }
 
 void DirFabric::reset_stats() {

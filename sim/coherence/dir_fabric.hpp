@@ -12,7 +12,6 @@
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <ostream>
 #include <unordered_map>
 #include <vector>
 
@@ -20,6 +19,7 @@
 #include "coherence/memory.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
+#include "observe/event.hpp"
 #include "interconnect/network.hpp"
 #include "stats/stats.hpp"
 
@@ -46,7 +46,8 @@ class DirFabric : public Component {
   void handle(int kind, uint64_t arg) override;
 
   bool idle() const { return alive_ == 0; }
-  void set_trace(std::ostream* t) { trace_ = t; }
+  // Trace writers listen here: NetSend / NetDeliver events (nullptr = none, costs one branch).
+  void set_stream(const observe::Stream* s) { stream_ = s; }
   int homes() const { return int(home_nodes_.size()); }
   int line_bytes() const { return line_bytes_; }
   Memory& memory() { return mem_; }
@@ -97,7 +98,8 @@ class DirFabric : public Component {
   size_t endpoints_;
   std::array<uint64_t, size_t(MsgType::kCount)> by_type_{};
 
-  std::ostream* trace_ = nullptr;
+  const observe::Stream* stream_ = nullptr;
+  observe::Event msg_event(observe::Ev kind, const Msg& m) const;
   bool check_ = false;
   std::unordered_map<uint64_t, std::vector<uint8_t>> golden_;  // line -> last written value
 };

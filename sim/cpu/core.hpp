@@ -71,6 +71,8 @@ class Core : public Component, public coherence::MemClient {
   bool spinning() const { return spinning_ || sleeping_ || waiting_event_; }
   std::string where() const;          // "ticket.lock:12 `ld r3, [owner]` waiting for [owner]"
   std::string recent_ops() const;     // its last shared-memory ops, oldest first
+  // The byte address of the access waiting for its miss, or UINT64_MAX (trace writers).
+  uint64_t miss_addr() const { return blocked_ ? pending_.addr : UINT64_MAX; }
   stats::PerCore& counters() { return t_->ctr; }
   const Context& lock_context() const { return t_->lock; }
   static std::string describe_address(const isa::Program& p, uint64_t base, uint64_t addr);

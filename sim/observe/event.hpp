@@ -20,6 +20,16 @@ enum class Ev : uint8_t {
   ReleaseReturn,  // release returned
   WindowOpen,     // measurement starts (end of warm-up): observers clear what they counted
   WindowClose,    // measurement ends (time-window mode, or the last release)
+  // Coherence traffic (emitted only when a trace writer or `lockstep step` listens):
+  BusGrant,       // a snooping-bus transaction is ordered: core = requester, addr = line,
+                  // what = GetS|GetM|Upgrade, peer = supplying cache (-1: memory/LLC, -2: no
+                  // data), count = copies invalidated, dur = bus cycles of its tenure, arg = 1 when
+                  // a PutM owed from an eviction rides the tenure; snooped L1s have changed already
+  BusDone,        // that transaction completed: the requester's L1 has its final state
+  NetSend,        // a directory message leaves: core = sending L1 (-1: a home), home = the home
+                  // involved, peer = receiving L1 (-1: the home), addr = line, what = message
+                  // name, dur = cycles until it arrives, count = acks, arg = 1 for Data-Excl
+  NetDeliver,     // that message arrived and its receiver has handled it
 };
 
 struct Event {
@@ -29,6 +39,13 @@ struct Event {
   int thread = -1;
   int line = 0;        // .lock source line where the thread waited (AcquireReturn), else 0
   uint64_t arg = 0;
+  // Coherence events (Bus*, Net*) only:
+  uint64_t addr = 0;          // the cache line (line number, not byte address)
+  const char* what = nullptr; // request or message name (a string literal)
+  int peer = -1;
+  int count = 0;
+  int home = -1;
+  Cycle dur = 0;
 };
 
 class Observer {

@@ -201,6 +201,7 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
           const fs::path pdir = fs::path(stats_path).parent_path();
           fs::create_directories(pdir);
           so.trace_path = (pdir / "trace.txt").string();
+          so.trace_warmup = opt.trace_warmup;
         }
         if (opt.progress && opt.heartbeat_seconds > 0) {  // the heartbeat's cycles and acquisitions
           const auto& w = p.workload;

@@ -34,7 +34,9 @@ struct RunOptions {
   int shard_count = 1;
   int seeds = 1;                    // runs per point: seeds seed, seed+1, ..., seed+seeds-1
   DirMode dir_mode = DirMode::Normal;
-  std::string trace_format;         // "" = no trace; else DIR/points/POINT/trace.txt
+  std::string trace_format;         // "" = no trace; else text|perfetto|vcd or a comma list of them:
+                                    // DIR/points/POINT/trace.txt, trace.json, trace.vcd (docs/trace.md)
+  bool trace_warmup = false;        // traces include the warm-up
   std::vector<std::string> argv;    // for the manifest
   std::ostream* progress = nullptr; // progress lines go here (stderr), nullptr = none
   double heartbeat_seconds = 2;     // a line (cycle, acquisitions) per point running longer than this; 0 = none

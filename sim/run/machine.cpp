@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "coherence/split_table.hpp"
 #include "cpu/functional.hpp"
+#include "isa/program.hpp"
 #include "workload/lock_library.hpp"
 
 namespace lockstep::sim {
@@ -42,8 +43,8 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_, cs_, kArenaBase, stream_);
   if (p_.machine.llc.enabled)
     llc_ = std::make_unique<cache::Llc>(p_.machine.llc, p_.machine.l1.line_bytes, p_.machine.memory.latency_cycles, ctr_);
-  if (p_.machine.coherence == "snoop") build_snoop(protocol_.controller(snoop_kind()), opt);
-  else build_directory(opt);
+  if (p_.machine.coherence == "snoop") build_snoop(protocol_.controller(snoop_kind()));
+  else build_directory();
 
   std::vector<cpu::Core*> cores;
   for (int t = 0; t < p_.workload.threads; ++t) {
@@ -61,6 +62,16 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
     if (fabric_) fabric_->reset_stats();
   });
   harness_->on_close([this](Cycle) { closed_ = std::make_unique<stats::Point>(collect()); });
+
+  if (!opt.trace_format.empty()) {
+    trace::Options to;
+    to.warmup = opt.trace_warmup;
+    const std::string text = opt.trace_path.empty() ? "trace.txt" : opt.trace_path;
+    for (const auto& f : trace::parse_formats(opt.trace_format)) {
+      writers_.push_back(trace::make_writer(f, trace::file_for(f, text), trace_context(), to));
+      subscribe(writers_.back().get());
+    }
+  }
 }
 
 // The split bus runs the table's snoop-split controller (its race cells) where the table has
@@ -69,7 +80,60 @@ std::string Machine::snoop_kind() const {
   return p_.machine.interconnect.mode == "split" && protocol_.controllers.count("snoop-split") ? "snoop-split" : "snoop";
 }
 
-void Machine::build_snoop(const coherence::ControllerSpec& spec, const SimOptions& opt) {
+void Machine::subscribe(observe::Observer* o) {
+  stream_.subscribe(o);
+  if (bus_) bus_->set_stream(&stream_);
+  if (fabric_) fabric_->set_stream(&stream_);
+}
+
+trace::Context Machine::trace_context() {
+  trace::Context c;
+  c.lock = &lock_;
+  c.arena_base = kArenaBase;
+  c.cs_base = kArenaBase + lock_.arena_bytes;
+  c.cs_lines = p_.workload.critical_section.lines_read + p_.workload.critical_section.lines_written;
+  c.line_bytes = p_.machine.l1.line_bytes;
+  c.cores = p_.machine.cores;
+  c.threads = p_.workload.threads;
+  c.warmup = p_.workload.warmup_acquisitions > 0;
+  const coherence::ControllerSpec& spec = fabric_ ? dir_l1s_[0]->spec() : l1s_[0]->spec();
+  for (const auto& st : spec.states) c.states.push_back(st.name);
+  c.invalid_state = 0;  // states[0] is I in every table
+  c.state = [this](int core, uint64_t line) {
+    const coherence::CacheLine* l = fabric_ ? dir_l1s_[size_t(core)]->find(line) : l1s_[size_t(core)]->find(line);
+    return l ? int(l->state) : 0;
+  };
+  c.op = [this](int core) -> std::string {
+    if (size_t(core) >= cores_.size()) return "";
+    const cpu::Thread* t = cores_[size_t(core)]->thread();
+    if (!t || !t->ctx || t->phase == cpu::Phase::Done || t->phase == cpu::Phase::Outside) return "";
+    // Single-spaced ("faa r1, [next], 1"): the listing's column alignment is for whole files.
+    std::string op;
+    for (char ch : isa::disassemble_instr(*t->ctx->prog, size_t(t->pc)))
+      if (ch != ' ' || (!op.empty() && op.back() != ' ')) op += ch;
+    while (!op.empty() && op.back() == ' ') op.pop_back();
+    return op;
+  };
+  c.miss_addr = [this](int core) {
+    return size_t(core) < cores_.size() ? cores_[size_t(core)]->miss_addr() : UINT64_MAX;
+  };
+  return c;
+}
+
+std::vector<bool> Machine::stable_states() const {
+  std::vector<bool> out;
+  const coherence::ControllerSpec& spec = fabric_ ? dir_l1s_[0]->spec() : l1s_[0]->spec();
+  for (const auto& st : spec.states) out.push_back(st.stable);
+  return out;
+}
+
+void Machine::finish_traces() {
+  if (writers_done_) return;
+  writers_done_ = true;
+  for (auto& w : writers_) w->finish(engine_.now());
+}
+
+void Machine::build_snoop(const coherence::ControllerSpec& spec) {
   bus_ = std::make_unique<coherence::SnoopBus>(engine_, p_.machine, ctr_);
   std::vector<coherence::SnoopL1*> raw;
   for (int c = 0; c < p_.machine.cores; ++c) {
@@ -83,18 +147,11 @@ void Machine::build_snoop(const coherence::ControllerSpec& spec, const SimOption
     bus_->set_races(true);
   }
   bus_->set_llc(llc_.get());
-  if (!opt.trace_format.empty()) {
-    if (opt.trace_format != "text") throw InputError("--trace: unknown format '" + opt.trace_format + "' (expected 'text')");
-    trace_.open(opt.trace_path.empty() ? "trace.txt" : opt.trace_path);
-    if (!trace_) throw InputError("--trace: cannot write " + opt.trace_path);
-    trace_ << "# cycle requester request line data-from invalidations bus-cycles\n";
-    bus_->set_trace(&trace_);
-  }
   for (int t = 0; t < p_.workload.threads; ++t) ports_.push_back(std::make_unique<Port>(*l1s_[size_t(t)]));
 }
 
 // Directory coherence: L1s and home controllers exchanging messages over the network.
-void Machine::build_directory(const SimOptions& opt) {
+void Machine::build_directory() {
   const auto& cache = protocol_.controller("cache");
   const auto& home = protocol_.controller("directory");
   const int cores = p_.machine.cores;
@@ -120,17 +177,16 @@ void Machine::build_directory(const SimOptions& opt) {
   }
   fabric_->attach(raw, dir_.get());
   fabric_->set_check(p_.run.check_invariants);
-  if (!opt.trace_format.empty()) {
-    if (opt.trace_format != "text") throw InputError("--trace: unknown format '" + opt.trace_format + "' (expected 'text')");
-    trace_.open(opt.trace_path.empty() ? "trace.txt" : opt.trace_path);
-    if (!trace_) throw InputError("--trace: cannot write " + opt.trace_path);
-    trace_ << "# cycle message from to line acks\n";
-    fabric_->set_trace(&trace_);
-  }
   for (int t = 0; t < p_.workload.threads; ++t) ports_.push_back(std::make_unique<DirPort>(*dir_l1s_[size_t(t)]));
 }
 
-Machine::~Machine() = default;
+Machine::~Machine() {
+  // A run that stopped with an error still leaves whole files (valid JSON, a VCD that ends).
+  try {
+    finish_traces();
+  } catch (...) {
+  }
+}
 
 uint64_t Machine::peek(uint64_t addr, unsigned size) {
   uint64_t lb = uint64_t(p_.machine.l1.line_bytes), line = addr / lb, v = 0;
@@ -174,6 +230,7 @@ stats::Point Machine::run() {
       m.heartbeat_(m.engine_.now(), m.harness_->total_acquisitions());
     }, this);
   engine_.run();
+  finish_traces();
   if (engine_.hit_limit()) {
     std::string m = "no progress: run.max_cycles (" + std::to_string(p_.run.max_cycles) +
                     ") reached before the workload finished; " + std::to_string(harness_->total_acquisitions()) + " acquisitions done";

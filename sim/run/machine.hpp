@@ -2,7 +2,6 @@
 // snooping bus, or a directory over a network), cores and the workload harness. Built
 // from a config::Point; run() returns what it measured. Tests use it to look inside.
 #pragma once
-#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -23,6 +22,8 @@
 #include "observe/lock_metrics.hpp"
 #include "run/simulate.hpp"
 #include "stats/stats.hpp"
+#include "trace/context.hpp"
+#include "trace/writer.hpp"
 #include "workload/harness.hpp"
 
 namespace lockstep::sim {
@@ -52,6 +53,11 @@ class Machine {
   uint64_t arena_base() const { return kArenaBase; }
   // The current value of a word, wherever the newest copy is (a dirty L1 or memory).
   uint64_t peek(uint64_t addr, unsigned size = 8);
+  // Trace writers and step tables: what they need to name lines and read L1 states, and a
+  // subscription to the event stream that also turns on the fabric's coherence events.
+  trace::Context trace_context();
+  std::vector<bool> stable_states() const;
+  void subscribe(observe::Observer* o);
 
   static constexpr uint64_t kArenaBase = 0x10000;
 
@@ -59,9 +65,9 @@ class Machine {
   struct Port;
   struct DirPort;
   // The fabric: builds the L1s of its coherence mode and one memory port per core.
-  void build_snoop(const coherence::ControllerSpec& spec, const SimOptions& opt);
+  void build_snoop(const coherence::ControllerSpec& spec);
   std::string snoop_kind() const;  // snoop, or snoop-split on a split bus
-  void build_directory(const SimOptions& opt);
+  void build_directory();
   // The figures as they stand now (at the end, or at a time window's close).
   stats::Point collect() const;
   config::Point p_;
@@ -84,8 +90,10 @@ class Machine {
   std::vector<std::unique_ptr<coherence::DirL1>> dir_l1s_;
   std::vector<std::unique_ptr<cpu::MemPort>> ports_;  // one per core, onto its L1
   std::vector<std::unique_ptr<cpu::Core>> cores_;
-  std::ofstream trace_;
   std::function<void(uint64_t, int64_t)> heartbeat_;  // SimOptions::heartbeat
+  std::vector<std::unique_ptr<trace::Writer>> writers_;  // --trace
+  bool writers_done_ = false;
+  void finish_traces();
 };
 
 }  // namespace lockstep::sim

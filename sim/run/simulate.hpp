@@ -14,8 +14,9 @@
 namespace lockstep::sim {
 
 struct SimOptions {
-  std::string trace_format;   // "" = no trace; "text" = one line per coherence event
-  std::string trace_path;     // where the trace goes
+  std::string trace_format;   // "" = no trace; else text|perfetto|vcd or a comma list (docs/trace.md)
+  std::string trace_path;     // where the text trace goes; the others beside it (trace.json, trace.vcd)
+  bool trace_warmup = false;  // traces include the warm-up
   // Called every kHeartbeatEvents events with the simulated cycle and the acquisitions so
   // far (warm-up included), for progress reports; empty = never (the run pays nothing).
   std::function<void(uint64_t cycle, int64_t acquisitions)> heartbeat;
