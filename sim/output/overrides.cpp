@@ -53,7 +53,10 @@ std::vector<std::string> fixed_overrides(const config::Experiment& exp) {
   const std::string main_file = std::filesystem::path(exp.file).lexically_normal().string();
 
   std::vector<std::tuple<int, size_t, std::string>> found;  // (source, schema rank, text)
-  for (const auto& [path, loc] : exp.key_locs[0]) {
+  for (const auto& entry : exp.key_locs[0]) {
+    // Not a structured binding: clang (the sanitizer build) cannot capture one in a lambda.
+    const std::string& path = entry.first;
+    const auto& loc = entry.second;
     if (path == "name" || path == "output.dir" || path.rfind("sweep", 0) == 0 || path == "extends") continue;
     const bool swept = std::any_of(exp.swept_paths.begin(), exp.swept_paths.end(), [&](const std::string& s) {
       return path == s || path.rfind(s + ".", 0) == 0 || s.rfind(path + ".", 0) == 0;
