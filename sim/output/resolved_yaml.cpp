@@ -128,7 +128,10 @@ std::string resolved_yaml(const config::Experiment& exp, int seeds) {
     for (const auto& k : schema::keys()) {
       if (!k.field || swept(k.path)) continue;
       const std::vector<std::string> comps = split(k.path);
-      auto [value, depth] = walk(trees[0], comps);
+      // Not a structured binding: clang (the sanitizer build) cannot capture one in a lambda.
+      const auto first = walk(trees[0], comps);
+      const json* value = first.first;
+      const size_t depth = first.second;
       if (!value || depth == 0) continue;
       const std::vector<std::string> at(comps.begin(), comps.begin() + long(depth));
       std::string at_path;
