@@ -23,9 +23,7 @@ using tree::Loc;
 using tree::Val;
 using tree::fail;
 
-namespace {
-
-std::vector<std::string> split(const std::string& path) {
+std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> out;
   size_t start = 0;
   for (size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
@@ -33,6 +31,8 @@ std::vector<std::string> split(const std::string& path) {
   out.push_back(path.substr(start));
   return out;
 }
+
+namespace {
 
 std::string join_path(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
@@ -193,7 +193,7 @@ void apply_sets(Val& root, const std::vector<std::string>& sets) {
       if (path == "extends") fail(here, "extends cannot be set from the command line");
       fail(here, unknown_key("", path, schema::settable_paths(true)));
     }
-    place(root, split(path), value, here);
+    place(root, split_path(path), value, here);
     // The command line wins over the file: a path set here is no longer swept.
     if (Val* sw = sweep_of(root); sw && sw->is_map()) sw->erase(path);
   }
@@ -222,7 +222,7 @@ std::vector<Dimension> check_sweep(const Val* sweep) {
     if (e.val.kind != Val::Kind::Seq)
       fail(e.val.loc, "sweep '" + e.key + "': expected a list of values, e.g. [2, 4, 8], got " + tree::describe(e.val));
     if (e.val.items.empty()) fail(e.val.loc, "sweep '" + e.key + "' is an empty list");
-    dims.push_back({e.key, split(e.key), &e.val});
+    dims.push_back({e.key, split_path(e.key), &e.val});
   }
   return dims;
 }

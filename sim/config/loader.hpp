@@ -44,6 +44,9 @@ struct Experiment {
 // with a location is returned as it is.
 std::string locate_error(const Experiment& ex, size_t point, const std::string& msg);
 
+// "machine.l1.size_kib" -> {"machine", "l1", "size_kib"}: the one splitter of dotted key paths.
+std::vector<std::string> split_path(const std::string& path);
+
 Experiment load_experiment(const std::string& path, const LoadOptions& opt = {});
 // Same from text (tests); `file` is used in messages and to resolve extends:.
 Experiment load_experiment_text(const std::string& yaml, const std::string& file, const LoadOptions& opt = {});

@@ -16,15 +16,6 @@ using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
 namespace schema = config::schema;
 
-std::vector<std::string> split(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
-    out.push_back(path.substr(start, dot - start));
-  out.push_back(path.substr(start));
-  return out;
-}
-
 // Walks `comps` from `j` as far as objects go: the node reached and how many parts it took
 // (fewer than comps.size() when a value that is no map stands in for a section: llc: none).
 std::pair<const json*, size_t> walk(const json* j, const std::vector<std::string>& comps) {
@@ -127,7 +118,7 @@ std::string resolved_yaml(const config::Experiment& exp, int seeds) {
   if (!trees.empty()) {
     for (const auto& k : schema::keys()) {
       if (!k.field || swept(k.path)) continue;
-      const std::vector<std::string> comps = split(k.path);
+      const std::vector<std::string> comps = config::split_path(k.path);
       // Not a structured binding: clang (the sanitizer build) cannot capture one in a lambda.
       const auto first = walk(trees[0], comps);
       const json* value = first.first;
@@ -186,7 +177,7 @@ std::string resolved_yaml(const config::Experiment& exp, int seeds) {
     std::vector<size_t> stride(dims, 1);
     for (size_t d = dims - 1; d-- > 0;) stride[d] = stride[d + 1] * std::max<size_t>(1, lists[d + 1].size());
     for (size_t d = 0; d < dims; ++d) {
-      const std::vector<std::string> comps = split(exp.swept_paths[d]);
+      const std::vector<std::string> comps = config::split_path(exp.swept_paths[d]);
       const schema::Key* key = schema::find(exp.swept_paths[d]);
       const bool is_file = key && (key->type == schema::Type::Lock || key->type == schema::Type::Protocol);
       out += "  " + exp.swept_paths[d] + ": [";
