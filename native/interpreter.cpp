@@ -1,6 +1,12 @@
 #include "interpreter.hpp"
 
 #include <sched.h>
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <time.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -357,6 +363,40 @@ Interpreter::Exit Interpreter::run(int entry) {
         sh_.sev.fetch_add(1, std::memory_order_acq_rel);
 #endif
         break;
+      case Op::Park: case Op::Wake: {
+        // Real futexes on the 32-bit word holding the address (a futex word is 32 bits): a
+        // narrower word is compared inside it, a 64-bit one by its low half (its high half
+        // must already hold v's). Spurious returns are allowed: every lock re-checks.
+        pc_ = pc;
+        const uintptr_t a = address(d, true);
+        auto* w32 = reinterpret_cast<uint32_t*>(a & ~uintptr_t(3));
+#if defined(__linux__)
+        if (d.op == Op::Wake) {
+          const uint64_t n = val(d.a);
+          syscall(SYS_futex, w32, FUTEX_WAKE_PRIVATE, int(std::min<uint64_t>(n, 0x7fffffff)), nullptr, nullptr, 0);
+          break;
+        }
+        const uint64_t v = isa::truncate(val(d.a), d.size);
+        if (mem_load(d.size, a, __ATOMIC_SEQ_CST) != v) break;  // a failed wait
+        const uint32_t cur = __atomic_load_n(w32, __ATOMIC_SEQ_CST);
+        sh_.parked[tid_ & 4095].store(1, std::memory_order_seq_cst);
+        // A bounded sleep, so that a stop request (watchdog, checker) is seen by a sleeper too.
+        const timespec tick{0, 50 * 1000 * 1000};
+        syscall(SYS_futex, w32, FUTEX_WAIT_PRIVATE, cur, &tick, nullptr, 0);
+        sh_.parked[tid_ & 4095].store(0, std::memory_order_seq_cst);
+        if (sh_.stop.load(std::memory_order_relaxed)) { result = Exit::Stopped; goto out; }
+#else
+        fault(std::string(isa::op_name(d.op)) + ": the native harness needs Linux futexes for park/wake");
+#endif
+        break;
+      }
+      case Op::Yield: sched_yield(); break;
+      case Op::OwnerRunning: {
+        const uint64_t t = val(d.a);
+        if (t >= 4096) { pc_ = pc; fault("owner_running: thread " + std::to_string(int64_t(t)) + " does not exist"); }
+        rd = sh_.parked[t].load(std::memory_order_acquire) ? 0 : 1;
+        break;
+      }
       case Op::Work: {
         // A count of 2^63 or more is a negative register: an error, as in the simulator.
         const uint64_t n = val(d.a);

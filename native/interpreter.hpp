@@ -48,6 +48,8 @@ struct RunShared {
   Order order = Order::SeqCst;
   std::atomic<bool> stop{false};        // watchdog / checker asks every thread to leave
   std::atomic<uint64_t> sev{0};         // x86-64 emulation of the event register
+  // owner_running: thread t is "on a CPU" unless it sleeps in a futex wait (park).
+  std::atomic<uint8_t> parked[4096] = {};
 };
 
 // One thread alone over a fresh arena, `init:` already run (as in the simulator, init's

@@ -203,14 +203,17 @@ TEST_CASE("checks across keys") {
   CHECK(error_of("machine:\n  l1: {size_kib: 1}\n") == "");
 }
 
-TEST_CASE("threads default to the cores and may not exceed them") {
+TEST_CASE("threads default to the cores and may exceed them (the OS model); os.threads is the same number") {
   CHECK(load_experiment_text("machine: {cores: 8}\n", "t.yaml").points[0].workload.threads == 8);
   CHECK(load_experiment_text("machine: {cores: 8}\nworkload: {threads: 3}\n", "t.yaml").points[0].workload.threads == 3);
-  CHECK(error_of("machine: {cores: 8}\nworkload: {threads: 9}\n") ==
-        "t.yaml:2:21: workload.threads (9) is greater than machine.cores (8): the simulator runs one thread per core");
-  CHECK(error_of("machine: {cores: 8}\nworkload: {threads: 8}\nsweep: {machine.cores: [8, 4]}\n") ==
-        "t.yaml:2:21: workload.threads (8) is greater than machine.cores (4): the simulator runs one thread per "
-        "core (point 001_cores-4)");
+  CHECK(load_experiment_text("machine: {cores: 8}\nworkload: {threads: 16}\n", "t.yaml").points[0].workload.threads == 16);
+  CHECK(load_experiment_text("machine: {cores: 8}\nos: {threads: 12}\n", "t.yaml").points[0].workload.threads == 12);
+  CHECK(load_experiment_text("machine: {cores: 8}\nworkload: {threads: 12}\nos: {threads: 12}\n", "t.yaml")
+            .points[0].workload.threads == 12);
+  CHECK(error_of("machine: {cores: 8}\nworkload: {threads: 9}\nos: {threads: 10}\n") ==
+        "t.yaml:3:15: os.threads (10) and workload.threads (9) differ: they are the same number, set one of them");
+  CHECK(error_of("os:\n  preemption: {mean_interval_cycles: 1000}\n") ==
+        "t.yaml:2:38: os.preemption: mean_interval_cycles is set but mean_duration_cycles is 0 (a preemption must last)");
 }
 
 TEST_CASE("a sweep is a grid, first key outermost, with named points") {
@@ -383,7 +386,7 @@ TEST_CASE("the resolved config has every key with its final value and no sweep")
   CHECK(j["output"]["dir"] == "results/local/r");
   CHECK_FALSE(j.contains("sweep"));
   CHECK_FALSE(j.contains("extends"));
-  CHECK(j.size() == 6);   // name, seed, machine, workload, run, output
+  CHECK(j.size() == 7);   // name, seed, machine, workload, run, os, output
 }
 
 TEST_CASE("custom topology: edges and attach") {
@@ -434,7 +437,7 @@ TEST_CASE("the schema covers config.hpp and docs/config.md shows it") {
                         "machine.interconnect.edges[].bandwidth_bytes", "machine.directory.home",
                         "workload.critical_section.lines_read", "workload.outside.mean", "run.check_invariants"})
     CHECK_MESSAGE(std::find(keys.begin(), keys.end(), k) != keys.end(), k);
-  CHECK(keys.size() == 71);
+  CHECK(keys.size() == 80);
   // Every field of a default point appears in the resolved JSON (so in the schema).
   nlohmann::json j = *load_experiment_text("", "t.yaml").points[0].resolved;
   CHECK(j["machine"].size() == 10);

@@ -123,6 +123,24 @@ struct RunCfg {
   int64_t livelock_micro_ops = 1 << 24;  // micro-ops machine-wide with no acquire/release: exit 4 (0 = off)
 };
 
+// The OS model (sim/os, docs/os.md): threads beyond the cores, a scheduler, futex park/wake,
+// and hypervisor preemption of the cores (vCPUs). Defaults: published figures, docs/os.md.
+struct PreemptionCfg {
+  int64_t mean_interval_cycles = 0;      // 0 = no preemption; else exponential gaps per core
+  int64_t mean_duration_cycles = 0;      // exponential length of one preemption
+};
+
+struct OsCfg {
+  int threads = 0;                       // 0 = workload.threads (the same value; either key may set it)
+  int64_t timeslice_cycles = 3000000;    // 1 ms at 3 GHz
+  int context_switch_cycles = 6000;      // ~2 us
+  int park_cycles = 900;                 // futex wait syscall (a failed wait costs this alone)
+  int wake_cycles = 1500;                // futex wake syscall
+  int wakeup_latency_cycles = 15000;     // wake call -> woken thread runnable (IPI, idle exit)
+  int yield_cycles = 600;                // sched_yield syscall
+  PreemptionCfg preemption;
+};
+
 // One fully resolved experiment point.
 struct Point {
   std::string name;                      // "default" or e.g. "003_cores-8_lock-ticket"
@@ -134,6 +152,7 @@ struct Point {
   MachineCfg machine;
   WorkloadCfg workload;
   RunCfg run;
+  OsCfg os;
   std::string output_dir;                // the experiment's DIR (-o / output.dir); this point's files go to DIR/points/<name>
   nlohmann::json* resolved = nullptr;    // owned by Experiment; the resolved config tree
   std::map<std::string, std::string> lock_param_locs;  // workload.lock_params key -> "file:line:col" (errors)

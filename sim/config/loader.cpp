@@ -332,12 +332,19 @@ void cross_check(Point& p, const Locs& locs, const std::string& file, const std:
   if (auto& ic = p.machine.interconnect; ic.topology == "numa" && ic.cores_per_socket == 0 && ic.sockets > 0 &&
                                          m.cores > 0 && m.cores % ic.sockets == 0)
     ic.cores_per_socket = m.cores / ic.sockets;
-  // The simulator runs one thread per core, so more threads than cores cannot be placed.
+  // os.threads and workload.threads name one number; more threads than cores are scheduled by
+  // the OS model (sim/os).
+  if (p.os.threads > 0) {
+    if (p.workload.threads > 0 && p.workload.threads != p.os.threads)
+      fail(at({"os.threads", "workload.threads"}),
+           "os.threads (" + std::to_string(p.os.threads) + ") and workload.threads (" + std::to_string(p.workload.threads) +
+               ") differ: they are the same number, set one of them" + in_point);
+    p.workload.threads = p.os.threads;
+  }
   if (p.workload.threads == 0) p.workload.threads = m.cores;
-  if (p.workload.threads > m.cores)
-    fail(at({"workload.threads", "machine.cores"}),
-         "workload.threads (" + std::to_string(p.workload.threads) + ") is greater than machine.cores (" +
-             std::to_string(m.cores) + "): the simulator runs one thread per core" + in_point);
+  if (p.os.preemption.mean_interval_cycles > 0 && p.os.preemption.mean_duration_cycles == 0)
+    fail(at({"os.preemption.mean_duration_cycles", "os.preemption.mean_interval_cycles"}),
+         "os.preemption: mean_interval_cycles is set but mean_duration_cycles is 0 (a preemption must last)" + in_point);
 }
 
 }  // namespace

@@ -149,6 +149,24 @@ std::vector<Key> build_table() {
       {"run.livelock_micro_ops", T::Int, AT(run.livelock_micro_ops), 0, kMaxI64, {},
        "stop with exit 4 (livelock) after this many micro-ops machine-wide without an acquire returning or a "
        "release being called; 0 = never", ""},
+
+      {"os.threads", T::Int, AT(os.threads), 0, 4096, {},
+       "threads of the workload (same as workload.threads; may exceed machine.cores: the OS model schedules them)",
+       "0 (= workload.threads)"},
+      {"os.timeslice_cycles", T::Int, AT(os.timeslice_cycles), 1, kMaxI64, {},
+       "a thread runs this long before a waiting runnable thread takes its core", ""},
+      {"os.context_switch_cycles", T::Int, AT(os.context_switch_cycles), 0, 100000000, {},
+       "cycles a core spends switching a thread in", ""},
+      {"os.park_cycles", T::Int, AT(os.park_cycles), 0, 100000000, {},
+       "cycles of `park` (futex wait) on the core; a failed wait (word changed) costs this and returns", ""},
+      {"os.wake_cycles", T::Int, AT(os.wake_cycles), 0, 100000000, {}, "cycles of `wake` (futex wake) on the core", ""},
+      {"os.wakeup_latency_cycles", T::Int, AT(os.wakeup_latency_cycles), 0, 100000000, {},
+       "from a `wake` to the woken thread being runnable", ""},
+      {"os.yield_cycles", T::Int, AT(os.yield_cycles), 0, 100000000, {}, "cycles of `yield` (sched_yield) on the core", ""},
+      {"os.preemption.mean_interval_cycles", T::Int, AT(os.preemption.mean_interval_cycles), 0, kMaxI64, {},
+       "hypervisor preemption: mean of the exponential gap between preemptions of a core (vCPU); 0 = none", "0"},
+      {"os.preemption.mean_duration_cycles", T::Int, AT(os.preemption.mean_duration_cycles), 0, kMaxI64, {},
+       "mean of the exponential length of one preemption", "0"},
   };
 }
 

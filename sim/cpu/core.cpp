@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "isa/semantics.hpp"
+#include "os/scheduler.hpp"
 #include "workload/harness.hpp"
 #include "workload/outside.hpp"
 
@@ -28,6 +29,7 @@ bool is_pure(Op op) {
     case Op::St: case Op::Xchg: case Op::Cas: case Op::Faa: case Op::FetchOr:
     case Op::FetchAnd: case Op::Tas: case Op::Ldx: case Op::Stx: case Op::Call: case Op::Ret:
     case Op::Rand: case Op::Now: case Op::Sev: case Op::Wfe: case Op::Prefetchw:
+    case Op::Park: case Op::Wake: case Op::Yield: case Op::OwnerRunning:
       return false;
     default:
       return true;
@@ -42,6 +44,7 @@ Core::Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port,
 
 void Core::run(Thread& t, Cycle at) {
   t_ = &t;
+  switch_req_ = false;
   if (t.phase == Phase::Done) return;  // nothing to run (it has no context to reset)
   spin_reset(-1, at);
   if (t.phase != Phase::Done) engine_.schedule(at, kCore, uint32_t(id_), this, kStep);
@@ -73,9 +76,10 @@ void Core::step() {
   Cycle now = engine_.now();
   Cycle local = now;
   const auto& cc = core_cfg_;
+  if (switch_req_ && os_stop(now)) return;
   if (t_->phase == Phase::Outside) {  // outside work done: acquire again
     harness_.begin_acquire(*t_, id_, now);
-    if (t_->phase == Phase::Done) return;
+    if (t_->phase == Phase::Done) return finished(now);
   }
   for (;;) {
     // Private work never needs an event, but a runaway private loop must not hang the host.
@@ -89,11 +93,13 @@ void Core::step() {
     if (!is_pure(in.op)) { spin_pure_ = false; spinning_ = false; }
 
     if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || in.op == Op::Prefetchw ||
-        (in.op == Op::Fence && !sb_.empty()) || (in.op == Op::Ret && t_->stack.empty())) {
+        (in.op == Op::Fence && !sb_.empty()) || (in.op == Op::Ret && t_->stack.empty()) ||
+        in.op == Op::Park || in.op == Op::Wake || in.op == Op::Yield || in.op == Op::OwnerRunning) {
       if (local > now) {  // shared state is touched only at its exact cycle
         engine_.schedule(local, kCore, uint32_t(id_), this, kStep);
         return;
       }
+      if (switch_req_ && os_stop(now)) return;  // the OS takes the thread at an exact cycle
     }
     ++t_->ctr.micro_ops;
     ++spin_uops_;
@@ -142,7 +148,7 @@ void Core::step() {
         // when it continues (after outside work), or that it is done.
         {
           const Cycle next = harness_.returned(*this, *t_, now);
-          if (t_->phase == Phase::Done) return;
+          if (t_->phase == Phase::Done) return finished(now);
           // Into the next routine the ret costs its cycle; outside work starts at the ret.
           if (t_->phase == Phase::Outside) local = next;
         }
@@ -152,7 +158,7 @@ void Core::step() {
             return;
           }
           harness_.begin_acquire(*t_, id_, now);
-          if (t_->phase == Phase::Done) return;
+          if (t_->phase == Phase::Done) return finished(now);
         }
         spin_reset(-1, local);
         break;
@@ -204,11 +210,94 @@ void Core::step() {
         }
         waiting_event_ = true;
         return;
+      case Op::Park: case Op::Wake: case Op::Yield: case Op::OwnerRunning:
+        if (!exec_os(in, local)) return;
+        break;
       default:  // memory ops
         if (!exec_memory(in, local)) return;
         break;
     }
   }
+}
+
+// ---- the OS model's micro-ops and thread switches (sim/os) -----------------------------------
+
+// Runs at the op's exact cycle. Returns false when the core stops (the thread sleeps or leaves
+// the core, or the op waits for the store buffer: a system call drains it, as a fence does).
+bool Core::exec_os(const isa::Instr& in, Cycle& local) {
+  if (!os_) fault(in, std::string(isa::op_name(in.op)) + " needs the OS model (internal: no scheduler)");
+  const config::OsCfg& oc = point_.os;
+  auto& r = t_->ctx->regs;
+  const Cycle now = engine_.now();
+  if (in.op == Op::OwnerRunning) {  // reads the owner's task: is it on a CPU (owner->on_cpu)?
+    const uint64_t tid = r[in.a.reg];
+    if (tid >= uint64_t(harness_.threads().size()))
+      fault(in, "owner_running: thread " + std::to_string(int64_t(tid)) + " does not exist (" +
+                    std::to_string(harness_.threads().size()) + " threads)");
+    r[in.rd] = os_->on_cpu(int(tid)) ? 1 : 0;
+    local += Cycle(hit_cycles_);
+    ++t_->pc;
+    return true;
+  }
+  if (!sb_.empty()) {
+    undo_count();
+    waiting_sb_ = true;
+    return false;
+  }
+  if (in.op == Op::Yield) {
+    ++t_->pc;
+    if (os_->yield(*this, now)) return false;
+    local += Cycle(oc.yield_cycles);
+    return true;
+  }
+  if (!isa::index_in_range(*t_->ctx->prog, in.addr, r.data())) fault(in, isa::index_error(*t_->ctx->prog, in.addr, r.data()));
+  const uint64_t addr = isa::address(*t_->ctx->prog, in.addr, t_->ctx->base, t_->id, r.data());
+  if (addr % in.size) fault(in, "misaligned " + std::to_string(in.size) + "-byte futex word at address " + std::to_string(addr));
+  if (addr < t_->ctx->base || addr + in.size > t_->ctx->base + t_->ctx->prog->arena_bytes)
+    fault(in, "address " + std::to_string(addr) + " is outside the lock's memory");
+  ++t_->pc;
+  if (in.op == Op::Park) {
+    if (os_->park(*this, *t_, addr, in.size, operand(in.a), now)) return false;
+    local += Cycle(oc.park_cycles);  // a failed futex wait: the word changed
+    return true;
+  }
+  os_->wake(addr, operand(in.a), now);
+  local += Cycle(oc.wake_cycles);
+  return true;
+}
+
+void Core::request_switch() {
+  switch_req_ = true;
+  const Cycle now = engine_.now();
+  if (sleeping_) {
+    wake(now, kMemory);  // resumes at its first spin load at or after now, as the unskipped run
+  } else if (waiting_event_) {
+    waiting_event_ = false;  // a wfe may wake spuriously
+    engine_.schedule(now, kCore, uint32_t(id_), this, kStep);
+  }
+}
+
+// At an op boundary of exact time with a switch asked for: the thread's stores drain first
+// (the kernel's entry is a full barrier), then the scheduler takes the core.
+bool Core::os_stop(Cycle now) {
+  if (!sb_.empty()) {
+    waiting_sb_ = true;
+    if (!drain_scheduled_ && port_user_ == PortUser::None) {
+      drain_scheduled_ = true;
+      engine_.schedule(now, kCore, uint32_t(id_), this, kDrain);
+    }
+    return true;
+  }
+  switch_req_ = false;
+  spinning_ = sleeping_ = false;
+  monitor_ = false;  // a context switch clears the exclusive monitor (clrex)
+  spin_reset(-1, now);
+  os_->stopped(*this, now);
+  return true;
+}
+
+void Core::finished(Cycle now) {
+  if (os_) os_->thread_done(*this, now);
 }
 
 // Executes one memory op at the current cycle. Returns false when the core blocks on a miss.
@@ -461,7 +550,7 @@ void Core::signal_event() {
 void Core::spin_reset(int head, Cycle t) {
   spin_head_ = head;
   spin_ctx_ = t_->ctx;
-  spin_regs_ = t_->ctx->regs;
+  if (t_->ctx) spin_regs_ = t_->ctx->regs;  // no context yet: a thread about to call acquire
   spin_t0_ = t;
   spin_pure_ = head >= 0;
   spin_uops_ = 0;
@@ -574,6 +663,7 @@ std::string Core::describe_address(const isa::Program& p, uint64_t base, uint64_
 
 std::string Core::recent_ops() const {
   std::ostringstream o;
+  if (!t_) return "";
   const unsigned n = std::min<unsigned>(recent_n_, unsigned(recent_.size()));
   for (unsigned i = recent_n_ - n; i < recent_n_; ++i) {
     const Recent& e = recent_[i % recent_.size()];
@@ -587,7 +677,10 @@ std::string Core::recent_ops() const {
 std::string Core::where() const {
   std::ostringstream o;
   o << "core " << id_ << ": ";
+  if (!t_) return o.str() + "idle (no thread to run)";
+  if (os_) o << "thread " << t_->id << " ";
   if (t_->phase == Phase::Done) return o.str() + "finished";
+  if (!t_->ctx) return o.str() + "about to call acquire";
   static const char* phases[] = {"idle", "acquire", "critical section", "release", "outside", "done"};
   const isa::Program& prog = *t_->ctx->prog;
   const isa::Instr& in = prog.code[size_t(t_->pc)];

@@ -27,6 +27,7 @@
 
 namespace lockstep::coherence { class SnoopL1; }
 namespace lockstep::workload { class Harness; }
+namespace lockstep::os { class Scheduler; }
 
 namespace lockstep::cpu {
 
@@ -51,6 +52,12 @@ class Core : public Component, public coherence::MemClient {
 
   Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port, uint64_t arena_base);
   void set_port(MemPort* p) { port_ = p; }
+  // The OS model (sim/os): it gives the core its threads. Without it the core runs one thread.
+  void set_os(os::Scheduler* s) { os_ = s; }
+  // The scheduler wants the thread off this core: at its next op boundary of exact time the
+  // core stops and calls Scheduler::stopped (a fast-forwarded spin resumes for that first).
+  void request_switch();
+  void detach() { t_ = nullptr; switch_req_ = false; }  // the thread left: the core is idle
   // Runs `t` on this core from cycle `at` (the harness has set where it starts).
   void run(Thread& t, Cycle at);
   void handle(int kind, uint64_t arg) override;
@@ -67,7 +74,7 @@ class Core : public Component, public coherence::MemClient {
 
   int id() const { return id_; }
   Thread* thread() const { return t_; }
-  bool done() const { return !t_ || t_->phase == Phase::Done; }
+  bool done() const { return !t_ || t_->phase == Phase::Done; }  // idle (OS model) or finished
   bool spinning() const { return spinning_ || sleeping_ || waiting_event_; }
   std::string where() const;          // "ticket.lock:12 `ld r3, [owner]` waiting for [owner]"
   std::string recent_ops() const;     // its last shared-memory ops, oldest first
@@ -100,6 +107,9 @@ class Core : public Component, public coherence::MemClient {
   };
 
   void step();
+  bool os_stop(Cycle now);        // true: the core handed its thread to the scheduler
+  void finished(Cycle now);       // the thread is done: the scheduler may give the core another
+  bool exec_os(const isa::Instr& in, Cycle& local);  // park, wake, yield, owner_running
   bool exec_memory(const isa::Instr& in, Cycle& local);
   // Store buffer: retire, forward, drain (one store at a time, in order, through the port).
   enum class Sb : uint8_t { Done, Wait };
@@ -127,6 +137,8 @@ class Core : public Component, public coherence::MemClient {
   MemPort* port_;
   uint64_t arena_base_;
   Thread* t_ = nullptr;           // the thread this core runs
+  os::Scheduler* os_ = nullptr;
+  bool switch_req_ = false;       // the scheduler asked for the thread
   Pending pending_;
   bool blocked_ = false;          // waiting for a miss
   PortUser port_user_ = PortUser::None;   // the outstanding miss is whose

@@ -39,6 +39,11 @@ struct Thread {
   stats::PerCore ctr;
   Cycle acquire_start = 0, acquired_at = 0;
   int wait_line = 0;           // .lock line of the first wait loop of this acquire (0: none)
+  // The OS model (sim/os): the core it is on (-1: off CPU) and its CPU-time bookkeeping.
+  int core = -1;
+  Cycle on_cpu_since = 0;      // when it last got a core
+  Cycle off_since = 0;         // when it last left one
+  Cycle acquire_off_cpu = 0;   // off-CPU cycles in the current acquire (from the warm-up reset on)
 
   void call(Context& c, int entry) {
     ctx = &c;

@@ -46,8 +46,12 @@ const OpInfo kOps[] = {
     {Op::Call, "call", "L", false, "call label"},
     {Op::Ret, "ret", "", false, "ret"},
     {Op::Prefetchw, "prefetchw", "M", false, "prefetchw [a]"},
+    {Op::Park, "park", "MV", true, "park [a], v"},
+    {Op::Wake, "wake", "MV", false, "wake [a], n"},
+    {Op::Yield, "yield", "", false, "yield"},
+    {Op::OwnerRunning, "owner_running", "DR", false, "owner_running rD, rT"},
 };
-static_assert(std::size(kOps) == size_t(Op::Prefetchw) + 1, "one entry per Op, in enum order");
+static_assert(std::size(kOps) == size_t(Op::OwnerRunning) + 1, "one entry per Op, in enum order");
 }  // namespace
 
 const OpInfo& op_info(Op op) { return kOps[size_t(op)]; }

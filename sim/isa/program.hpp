@@ -26,6 +26,8 @@ enum class Op : uint8_t {
   Beq, Bne, Blt, Ble, Bgt, Bge, Jmp, Call, Ret,
   // hints (appended: the ranges above stay contiguous)
   Prefetchw,
+  // the OS model (sim/os): futex wait/wake, sched_yield, is a thread on a CPU
+  Park, Wake, Yield, OwnerRunning,
 };
 
 const char* op_name(Op op);  // "li", "faa", "fetch_or", ...

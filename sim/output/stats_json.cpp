@@ -121,9 +121,33 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
                      {"l1_hits", pc.l1_hits},
                      {"l1_misses", pc.l1_misses},
                      {"cycles_acquiring", pc.cycles_acquiring},
-                     {"cycles_in_cs", pc.cycles_in_cs}});
+                     {"cycles_in_cs", pc.cycles_in_cs},
+                     {"cycles_spinning", pc.cycles_spinning},
+                     {"cycles_parked", pc.cycles_parked},
+                     {"context_switches", pc.context_switches},
+                     {"wakeups", pc.wakeups},
+                     {"cycles_on_cpu", pc.cycles_on_cpu}});
   }
   j["per_core"] = std::move(cores);
+
+  // The OS model (docs/os.md): CPU time burnt per acquisition, switches, sleeps, preemptions.
+  uint64_t cpu = 0, switches = 0, wakeups = 0, parked = 0, spinning = 0;
+  for (const auto& pc : st.per_core) {
+    cpu += pc.cycles_on_cpu;
+    switches += pc.context_switches;
+    wakeups += pc.wakeups;
+    parked += pc.cycles_parked;
+    spinning += pc.cycles_spinning;
+  }
+  j["os"] = {{"cpu_cycles", cpu},
+             {"cpu_cycles_per_acquisition", per(cpu, acq)},
+             {"spinning_cycles_per_acquisition", per(spinning, acq)},
+             {"parked_cycles_per_acquisition", per(parked, acq)},
+             {"context_switches", switches},
+             {"wakeups", wakeups}};
+  j["preemptions"] = {{"holder", st.preemptions.holder},
+                      {"waiter", st.preemptions.waiter},
+                      {"other", st.preemptions.other}};
 
   ojson extra = ojson::object();
   for (const auto& [k, v] : st.extra) extra[k] = round_sig(v);

@@ -29,9 +29,6 @@ struct Machine::DirPort : cpu::MemPort {
 Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Program* lock)
     : p_(p), memory_(p.machine.l1.line_bytes), heartbeat_(opt.heartbeat) {
   if (p_.workload.threads <= 0) p_.workload.threads = p_.machine.cores;
-  if (p_.workload.threads > p_.machine.cores)
-    throw InputError("workload.threads (" + std::to_string(p_.workload.threads) + ") exceeds machine.cores (" +
-                     std::to_string(p_.machine.cores) + "): the simulator runs one thread per core");
   if (p_.machine.coherence != "snoop" && p_.machine.coherence != "directory")
     throw InputError("machine.coherence: '" + p_.machine.coherence + "' is not supported (use snoop or directory)");
   protocol_ = coherence::load_protocol(p_.machine.protocol);
@@ -47,7 +44,7 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   else build_directory();
 
   std::vector<cpu::Core*> cores;
-  for (int t = 0; t < p_.workload.threads; ++t) {
+  for (int t = 0; t < used_cores(); ++t) {
     cores_.push_back(std::make_unique<cpu::Core>(t, engine_, p_, *harness_, ports_[size_t(t)].get(), kArenaBase));
     if (fabric_) dir_l1s_[size_t(t)]->set_client(cores_.back().get());
     else l1s_[size_t(t)]->set_client(cores_.back().get());
@@ -55,10 +52,18 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   }
   // Caches with no thread still snoop; give them a client that ignores everything.
   harness_->set_cores(cores);
+  if (os::needed(p_, lock_)) {  // more threads than cores, preemption, or a lock that parks
+    os_ = std::make_unique<os::Scheduler>(engine_, p_, *harness_, harness_->threads());
+    os_->attach(cores, [this](uint64_t addr, unsigned size) { return peek(addr, size); });
+    for (auto* c : cores) c->set_os(os_.get());
+    harness_->set_os(os_.get());
+    harness_->on_describe([this] { return os_->describe(); });
+  }
   if (fabric_) harness_->on_idle_query([this] { return fabric_->idle(); });
   else harness_->on_idle_query([this] { return bus_->idle(); });
   harness_->on_reset([this] {
     ctr_ = stats::Coherence{};
+    if (os_) os_->reset_stats();
     if (fabric_) fabric_->reset_stats();
   });
   harness_->on_close([this](Cycle) { closed_ = std::make_unique<stats::Point>(collect()); });
@@ -147,7 +152,7 @@ void Machine::build_snoop(const coherence::ControllerSpec& spec) {
     bus_->set_races(true);
   }
   bus_->set_llc(llc_.get());
-  for (int t = 0; t < p_.workload.threads; ++t) ports_.push_back(std::make_unique<Port>(*l1s_[size_t(t)]));
+  for (int t = 0; t < used_cores(); ++t) ports_.push_back(std::make_unique<Port>(*l1s_[size_t(t)]));
 }
 
 // Directory coherence: L1s and home controllers exchanging messages over the network.
@@ -177,7 +182,7 @@ void Machine::build_directory() {
   }
   fabric_->attach(raw, dir_.get());
   fabric_->set_check(p_.run.check_invariants);
-  for (int t = 0; t < p_.workload.threads; ++t) ports_.push_back(std::make_unique<DirPort>(*dir_l1s_[size_t(t)]));
+  for (int t = 0; t < used_cores(); ++t) ports_.push_back(std::make_unique<DirPort>(*dir_l1s_[size_t(t)]));
 }
 
 Machine::~Machine() {
@@ -276,6 +281,17 @@ stats::Point Machine::collect() const {
     out.extra["net.mean_link_utilisation"] = links.empty() ? 0.0 : double(busy) / cyc / double(links.size());
   }
   for (const auto& t : harness_->threads()) out.per_core.push_back(t.ctr);
+  // CPU time and sleep still running at the end of the window.
+  const Cycle at = harness_->end_cycle(), reset = harness_->reset_cycle();
+  if (os_) {
+    os_->add_open_intervals(out.per_core, at, reset);
+    out.preemptions = os_->preemptions();
+  } else {
+    auto& threads = harness_->threads();
+    for (size_t i = 0; i < threads.size(); ++i)
+      if (threads[i].core >= 0 && threads[i].phase != cpu::Phase::Done && at > std::max(threads[i].on_cpu_since, reset))
+        out.per_core[i].cycles_on_cpu += at - std::max(threads[i].on_cpu_since, reset);
+  }
   return out;
 }
 

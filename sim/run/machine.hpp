@@ -2,6 +2,7 @@
 // snooping bus, or a directory over a network), cores and the workload harness. Built
 // from a config::Point; run() returns what it measured. Tests use it to look inside.
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "isa/program.hpp"
 #include "observe/event.hpp"
 #include "observe/lock_metrics.hpp"
+#include "os/scheduler.hpp"
 #include "run/simulate.hpp"
 #include "stats/stats.hpp"
 #include "trace/context.hpp"
@@ -80,6 +82,9 @@ class Machine {
   observe::Stream stream_;
   std::unique_ptr<observe::LockMetrics> metrics_;
   std::unique_ptr<workload::Harness> harness_;
+  std::unique_ptr<os::Scheduler> os_;     // the OS model, when the point needs it (os::needed)
+  // Cores that run threads: one per thread, at most machine.cores (the OS model shares them).
+  int used_cores() const { return std::min(p_.workload.threads, p_.machine.cores); }
   std::unique_ptr<stats::Point> closed_;  // time-window mode: the figures at the close
   std::unique_ptr<cache::Llc> llc_;
   std::unique_ptr<coherence::SnoopBus> bus_;

@@ -47,6 +47,17 @@ struct PerCore {
   uint64_t cycles_acquiring = 0;    // acquire call -> return
   uint64_t cycles_in_cs = 0;
   uint64_t spin_iterations_skipped = 0;  // fast-forward; not part of the deterministic compare
+  // The OS model (sim/os). One entry per thread: without the OS thread i runs on core i.
+  uint64_t cycles_spinning = 0;     // acquire call -> return while on a core (not parked, queued or preempted)
+  uint64_t cycles_parked = 0;       // off the CPU after a park, until switched in again
+  uint64_t context_switches = 0;    // times switched out for another thread or idle (park, yield, timeslice)
+  uint64_t wakeups = 0;             // times woken by a wake
+  uint64_t cycles_on_cpu = 0;       // CPU time burnt: on a core, switching in included
+};
+
+// Hypervisor preemptions of the cores (os.preemption), by what the thread on the core was doing.
+struct Preemptions {
+  uint64_t holder = 0, waiter = 0, other = 0;
 };
 
 struct Point {
@@ -58,6 +69,7 @@ struct Point {
   Histogram release;                // release call -> return
   uint64_t reacquires = 0;          // acquisitions by the last releaser while another waited
   Lockstat lockstat;
+  Preemptions preemptions;
   Coherence coherence;
   std::vector<PerCore> per_core;
   uint64_t events = 0;              // engine events (host-side figure; not in stats.json)

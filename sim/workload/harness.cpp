@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "cpu/core.hpp"
+#include "os/scheduler.hpp"
 #include "workload/outside.hpp"
 
 namespace lockstep::workload {
@@ -71,14 +72,21 @@ void Harness::start(Cycle t) {
   if (warm_total_ == 0) open_window(-1, t);
   for (size_t i = 0; i < threads_.size(); ++i) {
     cpu::Thread& th = threads_[i];
-    cpu::Core& c = *cores_[i];
     if (!windowed() && th.iterations_left == 0) {
       finish(th, t);
+    } else if (i < cores_.size()) {
+      begin_acquire(th, cores_[i]->id(), t);
     } else {
-      begin_acquire(th, c.id(), t);
+      th.phase = cpu::Phase::Outside;  // in the run queue: it calls acquire when it first runs
     }
-    c.run(th, t);
+    if (os_) continue;
+    if (th.phase != cpu::Phase::Done) {
+      th.core = int(i);
+      th.on_cpu_since = t;
+    }
+    cores_[i]->run(th, t);
   }
+  if (os_) os_->start(t);
 }
 
 void Harness::begin_acquire(cpu::Thread& t, int core, Cycle at) {
@@ -88,12 +96,18 @@ void Harness::begin_acquire(cpu::Thread& t, int core, Cycle at) {
   }
   t.phase = cpu::Phase::Acquire;
   t.acquire_start = at;
+  t.acquire_off_cpu = 0;
   t.wait_line = 0;
   t.call(t.lock, lock_.entry_acquire);
   emit(observe::Ev::AcquireCall, at, core, t);
 }
 
 void Harness::finish(cpu::Thread& t, Cycle now) {
+  if (t.core >= 0) {  // its CPU time ends here
+    const Cycle from = std::max(t.on_cpu_since, reset_cycle_);
+    if (now > from) t.ctr.cycles_on_cpu += now - from;
+    t.core = -1;
+  }
   t.phase = cpu::Phase::Done;
   ++done_;
   if (!windowed()) end_cycle_ = std::max(end_cycle_, now);
@@ -136,7 +150,11 @@ void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
     throw CorrectnessError(m.str());
   }
   bool counted = !(windowed() && closed_);
-  if (counted) t.ctr.cycles_acquiring += now - std::max(t.acquire_start, reset_cycle_);
+  if (counted) {
+    const Cycle waited = now - std::max(t.acquire_start, reset_cycle_);
+    t.ctr.cycles_acquiring += waited;
+    t.ctr.cycles_spinning += waited - std::min(waited, t.acquire_off_cpu);
+  }
   t.acquired_at = now;
   emit(observe::Ev::AcquireReturn, now, core, t, t.wait_line);
   ++total_;
@@ -152,7 +170,10 @@ void Harness::open_window(int core, Cycle now) {
   // Cores asleep in a spin first count what they did before this event.
   for (auto* k : cores_) k->settle(k->id() < core ? now + 1 : now);
   reset_cycle_ = now;
-  for (auto& t : threads_) t.ctr = stats::PerCore{};
+  for (auto& t : threads_) {
+    t.ctr = stats::PerCore{};
+    t.acquire_off_cpu = 0;
+  }
   if (reset_) reset_();
   if (stream_.active()) stream_.emit(observe::Event{observe::Ev::WindowOpen, now, core, -1, 0, 0});
   if (windowed()) {
@@ -205,6 +226,7 @@ void Harness::report_stuck(Cycle now, const std::string& why) {
   else m << " of " << int64_t(p_.workload.threads) * (p_.workload.warmup_acquisitions + p_.workload.acquisitions_per_thread)
          << " acquisitions done";
   for (auto* k : cores_) m << "\n  " << k->where();
+  if (describe_) m << describe_();
   throw NoProgressError(m.str());
 }
 

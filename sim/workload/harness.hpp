@@ -23,6 +23,7 @@
 #include "stats/stats.hpp"
 
 namespace lockstep::cpu { class Core; }
+namespace lockstep::os { class Scheduler; }
 
 namespace lockstep::workload {
 
@@ -36,6 +37,10 @@ class Harness : public Component {
   Harness(Engine& e, const config::Point& p, const isa::Program& lock, const isa::Program& cs,
           uint64_t arena_base, observe::Stream& stream);
   void set_cores(std::vector<cpu::Core*> cores) { cores_ = std::move(cores); }
+  // The OS model places the threads (more threads than cores); without it thread i runs on core i.
+  void set_os(os::Scheduler* s) { os_ = s; }
+  // Appended to a no-progress report (the OS model: who sleeps on which word).
+  void on_describe(std::function<std::string()> f) { describe_ = std::move(f); }
   // The threads of the workload, one per core (no OS model yet), ready to start.
   std::vector<cpu::Thread>& threads() { return threads_; }
   void start(Cycle t);
@@ -88,6 +93,8 @@ class Harness : public Component {
   std::function<void()> reset_;
   std::function<void(Cycle)> close_;
   std::function<bool()> memory_idle_;
+  std::function<std::string()> describe_;
+  os::Scheduler* os_ = nullptr;
   std::vector<int> holders_;
   int64_t warm_total_ = 0;
   int64_t total_ = 0;
