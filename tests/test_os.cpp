@@ -173,6 +173,26 @@ TEST_CASE("the command: a parked deadlock exits 4, conflicting thread counts exi
   CHECK(r.err.find("bad.yaml:3:") != std::string::npos);
   CHECK(r.err.find("os.threads (3) and workload.threads (4) differ") != std::string::npos);
 }
+
+TEST_CASE("natively: park/wake are real futex calls, owner_running a per-thread flag (2 threads, no lost update)") {
+  testing::TempDir dir;
+  const std::string yaml = dir.write("n.yaml",
+                                     "machine: {cores: 2}\n"
+                                     "workload: {acquisitions_per_thread: 3000, warmup_acquisitions: 10,\n"
+                                     "           critical_section: {cycles: 100, lines_written: 1}}\n"
+                                     "sweep: {workload.lock: [futex_mutex, adaptive_mutex, qspinlock_pv]}\n");
+  auto r = testing::lockstep("native run '" + yaml + "' -o '" + (dir.path / "out").string() + "'");
+  CAPTURE(r.err);
+  CHECK(r.status == 0);
+  const std::string csv = testing::slurp(dir.path / "out" / "summary.csv");
+  // The runner checks mutual exclusion and the critical section's counter (exit 3 otherwise).
+  for (const char* l : {"futex_mutex,", "adaptive_mutex,", "qspinlock_pv,"}) {
+    const size_t at = csv.find(l);
+    REQUIRE(at != std::string::npos);
+    const std::string row = csv.substr(at, csv.find('\n', at) - at);
+    CHECK(row.find(",6000,") != std::string::npos);  // 2 threads x 3,000 measured acquisitions
+  }
+}
 #endif
 
 TEST_CASE("twice as many threads as cores: every lock keeps mutual exclusion, every thread finishes") {
