@@ -671,8 +671,8 @@ TEST_CASE("every locks/*.lock assembles at 1, 2, 16 and 32 threads and round-tri
   auto files = lock_files();
   std::vector<std::string> stems;
   for (const auto& f : files) stems.push_back(f.stem().string());
-  CHECK(stems == std::vector<std::string>{"anderson", "clh", "mcs", "qspinlock", "tas", "ticket", "ticket_backoff",
-                                          "ttas", "ttas_backoff"});
+  CHECK(stems == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "futex_mutex", "mcs", "qspinlock",
+                                          "qspinlock_pv", "tas", "ticket", "ticket_backoff", "ttas", "ttas_backoff"});
   for (const auto& f : files) {
     std::string text = read_text(f);
     for (int n : {1, 2, 16, 32}) {
@@ -738,8 +738,8 @@ TEST_CASE("lock layouts that the algorithms rely on") {
 
 TEST_CASE("lock library: built-ins, files, errors, load_lock") {
   auto names = workload::builtin_locks();
-  CHECK(names == std::vector<std::string>{"anderson", "clh", "mcs", "qspinlock", "tas", "ticket", "ticket_backoff",
-                                          "ttas", "ttas_backoff"});
+  CHECK(names == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "futex_mutex", "mcs", "qspinlock",
+                                          "qspinlock_pv", "tas", "ticket", "ticket_backoff", "ttas", "ttas_backoff"});
   std::string file;
   std::string text = workload::lock_source("mcs", "", &file);
   CHECK(file == "builtin:mcs");
@@ -895,7 +895,8 @@ struct Interleaver {
           break;
         }
         case Op::Now: t.regs[in.rd] = 0; break;
-        default: break;  // fence, pause, wfe, sev, work: no effect on values here
+        case Op::OwnerRunning: t.regs[in.rd] = next() % 4 != 0; break;  // the owner runs 3/4 of the time
+        default: break;  // fence, pause, wfe, sev, work, park (a spurious return), wake, yield: no effect here
       }
     }
     t.pc = next_pc;
@@ -953,8 +954,14 @@ TEST_CASE("every lock keeps mutual exclusion and makes progress under random int
   for (const auto& f : lock_files()) {
     std::string text = read_text(f);
     std::vector<int64_t> hits;
+    // qspinlock_pv halts after 2 spins here, so that its halt and kick paths run too.
+    auto lock_opts = [&](int n) {
+      AssembleOptions o = opts(n);
+      if (f.stem() == "qspinlock_pv") o.params["spin_threshold"] = 2;
+      return o;
+    };
     for (int n : {1, 2, 3, 5, 8}) {
-      Program p = assemble(text, opts(n));
+      Program p = assemble(text, lock_opts(n));
       hits.resize(p.code.size());
       for (uint64_t seed = 1; seed <= 6; ++seed) {
         INFO(f.stem().string() << " ncpu " << n << " seed " << seed);
@@ -964,7 +971,7 @@ TEST_CASE("every lock keeps mutual exclusion and makes progress under random int
       }
     }
     // Every path of every lock ran at least once: the races were really exercised.
-    Program p = assemble(text, opts(8));
+    Program p = assemble(text, lock_opts(8));
     for (size_t i = 0; i < hits.size(); ++i)
       CHECK_MESSAGE(hits[i] > 0, f.stem().string() << ": line " << p.code[i].line << " (" << std::string(op_name(p.code[i].op))
                                                      << ") never ran");

@@ -211,7 +211,27 @@ TEST_CASE("twice as many threads as cores: every lock keeps mutual exclusion, ev
         sum += c.acquisitions;
       }
       CHECK(sum == s.acquisitions);
+      // Never more CPU time than the cores have: at most cores x the window.
+      CHECK(cpu_cycles(s) <= uint64_t(cores) * s.cycles);
     }
+  }
+}
+
+TEST_CASE("time-window mode with the OS model: the figures stop at the close, CPU time within the cores") {
+  for (const char* lock : {"futex_mutex", "adaptive_mutex", "ttas"}) {
+    CAPTURE(lock);
+    auto p = oversubscribed(lock, 2, 6, 1);
+    p.workload.duration_cycles = 200000;
+    p.os.preemption = {50000, 5000};
+    auto s = run(p);
+    CHECK(s.cycles == 200000);
+    CHECK(s.acquisitions > 50);
+    uint64_t on = cpu_cycles(s), parked = 0;
+    for (auto& c : s.per_core) parked += c.cycles_parked;
+    CHECK(on <= 2 * 200000);
+    CHECK(on + parked <= 6 * 200000);  // a thread is on a CPU or parked, never both
+    p.run.fast_forward = false;
+    CHECK(figures(run(p)) == figures(s));
   }
 }
 

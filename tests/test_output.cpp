@@ -195,7 +195,9 @@ TEST_CASE("stats.json: every contract field, with the values given") {
   CHECK(f["max_acquisitions"] == 20);
   REQUIRE(j["per_core"].size() == 3);
   CHECK(j["per_core"][0] == nlohmann::json({{"acquisitions", 10}, {"micro_ops", 500}, {"l1_hits", 1},
-                                            {"l1_misses", 2}, {"cycles_acquiring", 3}, {"cycles_in_cs", 4}}));
+                                            {"l1_misses", 2}, {"cycles_acquiring", 3}, {"cycles_in_cs", 4},
+                                            {"cycles_spinning", 0}, {"cycles_parked", 0}, {"context_switches", 0},
+                                            {"wakeups", 0}, {"cycles_on_cpu", 0}}));
   CHECK(j["per_core"][1]["acquisitions"] == 20);
   CHECK(j["extra"] == nlohmann::json({{"link_util", 0.123457}}));
 
@@ -206,7 +208,7 @@ TEST_CASE("stats.json: every contract field, with the values given") {
   CHECK(keys == std::vector<std::string>{"schema", "point", "seed", "config", "cycles", "acquisitions", "throughput",
                                          "handoff_cycles", "wait_cycles", "hold_cycles", "release_cycles",
                                          "cycles_us", "handoff_us", "wait_us", "hold_us", "release_us", "coherence",
-                                         "per_acquisition", "fairness", "per_core",
+                                         "per_acquisition", "fairness", "per_core", "os", "preemptions",
                                          "extra", "config_hash"});
   CHECK(text.find("spin_iterations_skipped") == std::string::npos);
   CHECK(text.find("123456") == std::string::npos);  // engine events
@@ -265,6 +267,9 @@ TEST_CASE("summary.csv: header and row exactly") {
             "coherence.memory_reads,coherence.llc_hits,coherence.llc_misses,coherence.llc_back_invalidations,"
               "coherence.messages_by_type.GetS,coherence.messages_by_type.Inv,"
             "per_acquisition.micro_ops,fairness.min_acquisitions,fairness.max_acquisitions,fairness.reacquires,"
+            "os.cpu_cycles,os.cpu_cycles_per_acquisition,os.spinning_cycles_per_acquisition,"
+            "os.parked_cycles_per_acquisition,os.context_switches,os.wakeups,preemptions.holder,preemptions.waiter,"
+            "preemptions.other,"
             "extra.link_util");
   CHECK(csv.substr(csv.find('\n') + 1, csv.find('\n', csv.find('\n') + 1) - csv.find('\n') - 1) ==
         "001_cores-3_lock-mcs,3,mcs,40000,30,0.75,400,300,1000,0.666667,3,1.5,0.333333,0.9,5,0.166667,0,0,0,"
@@ -272,7 +277,7 @@ TEST_CASE("summary.csv: header and row exactly") {
         // cycles_us and handoff_us at the default 3 GHz: 40000 / 3000, 400 / 3000, 300 / 3000, 1000 / 3000 x3;
         // wait, hold and release were not measured: empty.
         "13.3333,0.133333,0.1,0.333333,0.333333,0.333333,,,,,,,,,,,,,,,,"
-        "90,45,20,31,32,33,10,34,35,0,0,0,5,7,30,10,20,0,0.123457");
+        "90,45,20,31,32,33,10,34,35,0,0,0,5,7,30,10,20,0,0,0,0,0,0,0,0,0,0,0.123457");
   CHECK(output::summary_csv_header({}) ==
         "point,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,handoff_p99,inv_per_acq,bus_per_acq,"
         "msgs_per_acq,wb_per_acq,jain,handoff_count,handoff_ratio,wait_p50,wait_p99,hold_mean");

@@ -274,8 +274,7 @@ void Scheduler::thread_done(cpu::Core& c, Cycle now) {
   if (s.t) ts_[size_t(s.t->id)] = TS::Done;
   pending_from_wants(s);
   s.t = nullptr;
-  s.state = CS::Idle;
-  c.detach();
+  s.state = CS::Idle;  // the core keeps pointing at its finished thread until it gets another
   if (all_done()) return;
   dispatch(c.id(), now);
 }
