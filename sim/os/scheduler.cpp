@@ -257,6 +257,11 @@ void Scheduler::stopped(cpu::Core& c, Cycle now) {
   }
   if (s.want_slice) {
     s.want_slice = false;
+    if (!rq_.empty() && !c.preemptible()) {  // preempt_disable: the slice ends at the next boundary
+      c.run(*s.t, now);
+      arm_slices(now);
+      return;
+    }
     if (!rq_.empty()) {
       const int id = s.t->id;
       switch_out(core, now, false);
