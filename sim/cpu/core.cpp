@@ -108,7 +108,6 @@ void Core::step() {
     const isa::Instr& in = code[size_t(t_->pc)];
     auto& r = t_->ctx->regs;
     if (!is_pure(in.op)) { spin_pure_ = false; spinning_ = false; }
-    if (track_bounds_ && spin_pure_) record_bound(local);
 
     if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || in.op == Op::Prefetchw ||
         (in.op == Op::Fence && !sb_.empty()) || (in.op == Op::Ret && t_->stack.empty()) ||
@@ -119,6 +118,7 @@ void Core::step() {
       }
       if (switch_req_ && !irq_.in_handler && os_stop(now)) return;  // the OS takes the thread at an exact cycle
     }
+    if (track_bounds_ && spin_pure_) record_bound(local);  // before it is counted
     ++t_->ctr.micro_ops;
     ++spin_uops_;
     harness_.micro_op(*this);
