@@ -123,6 +123,12 @@ struct RunCfg {
   int64_t livelock_micro_ops = 1 << 24;  // micro-ops machine-wide with no acquire/release: exit 4 (0 = off)
 };
 
+// The sampling profiler (sim/observe/profiler.hpp); period_cycles 0 = off.
+struct ProfileCfg {
+  int64_t period_cycles = 0;
+  std::string delivery = "nmi";          // nmi (exact cycle) | irq (deferred while interrupts are off)
+};
+
 // One fully resolved experiment point.
 struct Point {
   std::string name;                      // "default" or e.g. "003_cores-8_lock-ticket"
@@ -134,6 +140,7 @@ struct Point {
   MachineCfg machine;
   WorkloadCfg workload;
   RunCfg run;
+  ProfileCfg profile;
   std::string output_dir;                // the experiment's DIR (-o / output.dir); this point's files go to DIR/points/<name>
   nlohmann::json* resolved = nullptr;    // owned by Experiment; the resolved config tree
   std::map<std::string, std::string> lock_param_locs;  // workload.lock_params key -> "file:line:col" (errors)

@@ -149,6 +149,10 @@ std::vector<Key> build_table() {
       {"run.livelock_micro_ops", T::Int, AT(run.livelock_micro_ops), 0, kMaxI64, {},
        "stop with exit 4 (livelock) after this many micro-ops machine-wide without an acquire returning or a "
        "release being called; 0 = never", ""},
+      {"profile.period_cycles", T::Int, AT(profile.period_cycles), 0, kMaxI64, {},
+       "sampling profiler: one sample per core every this many cycles (profile.txt, stats.json profile); 0 = off", "0"},
+      {"profile.delivery", T::Enum, AT(profile.delivery), 0, 0, {"nmi", "irq"},
+       "sampling profiler: nmi samples at the exact cycle; irq is deferred while interrupts are off", ""},
   };
 }
 

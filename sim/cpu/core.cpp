@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "isa/semantics.hpp"
+#include "observe/event.hpp"
 #include "workload/harness.hpp"
 #include "workload/outside.hpp"
 
@@ -45,6 +46,12 @@ void Core::run(Thread& t, Cycle at) {
   if (t.phase == Phase::Done) return;  // nothing to run (it has no context to reset)
   spin_reset(-1, at);
   if (t.phase != Phase::Done) engine_.schedule(at, kCore, uint32_t(id_), this, kStep);
+}
+
+void Core::emit_exec(const isa::Instr& in, Cycle at) const {
+  observe::Event e{observe::Ev::Exec, at, id_, t_->id, in.line, uint64_t(t_->pc)};
+  e.prog = t_->ctx->prog;
+  exec_->emit(e);
 }
 
 void Core::handle(int kind, uint64_t) {
@@ -98,6 +105,7 @@ void Core::step() {
     ++t_->ctr.micro_ops;
     ++spin_uops_;
     harness_.micro_op(*this);
+    if (exec_) emit_exec(in, local);
     switch (in.op) {
       case Op::Li: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++t_->pc; break;
       case Op::Mov: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++t_->pc; break;

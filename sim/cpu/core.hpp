@@ -27,6 +27,7 @@
 
 namespace lockstep::coherence { class SnoopL1; }
 namespace lockstep::workload { class Harness; }
+namespace lockstep::observe { class Stream; }
 
 namespace lockstep::cpu {
 
@@ -51,6 +52,8 @@ class Core : public Component, public coherence::MemClient {
 
   Core(int id, Engine& e, const config::Point& p, Harness& h, MemPort* port, uint64_t arena_base);
   void set_port(MemPort* p) { port_ = p; }
+  // An observer wants every micro-op: emit an Exec event per op on `s` (nullptr: none).
+  void set_exec_stream(const observe::Stream* s) { exec_ = s; }
   // Runs `t` on this core from cycle `at` (the harness has set where it starts).
   void run(Thread& t, Cycle at);
   void handle(int kind, uint64_t arg) override;
@@ -166,6 +169,8 @@ class Core : public Component, public coherence::MemClient {
   uint64_t sleep_counted_uops_ = 0, sleep_counted_hits_ = 0, sleep_counted_iters_ = 0;
   std::vector<uint64_t> watch_;    // lines whose change ends a spin
   std::vector<uint8_t> perform_buf_;
+  const observe::Stream* exec_ = nullptr;  // Exec events go here (set_exec_stream)
+  void emit_exec(const isa::Instr& in, Cycle at) const;
 };
 
 }  // namespace lockstep::cpu

@@ -11,6 +11,8 @@
 
 #include "engine/engine.hpp"
 
+namespace lockstep::isa { struct Program; }
+
 namespace lockstep::observe {
 
 enum class Ev : uint8_t {
@@ -30,6 +32,18 @@ enum class Ev : uint8_t {
                   // involved, peer = receiving L1 (-1: the home), addr = line, what = message
                   // name, dur = cycles until it arrives, count = acks, arg = 1 for Data-Excl
   NetDeliver,     // that message arrived and its receiver has handled it
+  // Interrupts and preemption (DESIGN.md §5; consumers: observe/irqsoff, observe/profiler):
+  IrqsOff,        // the core's interrupt-enable flag goes off: what = "lock_irqsave" (the harness's
+                  // save), else nullptr; arg = 1 when caused by interrupt entry, else 0
+  IrqsOn,         // it goes on: what = "unlock_irqrestore" (the harness's restore), else nullptr;
+                  // arg = 1 when caused by interrupt exit
+  PreemptOff,     // preempt count 0 -> 1
+  PreemptOn,      // preempt count 1 -> 0
+  IrqRaise,       // an interrupt is raised for this core: what = "timer" | "device", arg = raise id
+  IrqEnter,       // its handler starts on the core (what, arg as IrqRaise)
+  IrqExit,        // its handler ends
+  Exec,           // one micro-op starts: cycle = its start, line, arg = pc, prog = the program.
+                  // Emitted only when Stream::wants_exec(); per core in cycle order
 };
 
 struct Event {
@@ -39,13 +53,14 @@ struct Event {
   int thread = -1;
   int line = 0;        // .lock source line where the thread waited (AcquireReturn), else 0
   uint64_t arg = 0;
-  // Coherence events (Bus*, Net*) only:
+  // Coherence events (Bus*, Net*) and, for `what`, the interrupt events:
   uint64_t addr = 0;          // the cache line (line number, not byte address)
   const char* what = nullptr; // request or message name (a string literal)
   int peer = -1;
   int count = 0;
   int home = -1;
   Cycle dur = 0;
+  const isa::Program* prog = nullptr;  // Exec: the program running
 };
 
 class Observer {
@@ -58,12 +73,17 @@ class Stream {
  public:
   void subscribe(Observer* o) { obs_.push_back(o); }
   bool active() const { return !obs_.empty(); }
+  // An observer that needs every micro-op (Exec events) asks for them; the machine then
+  // turns fast-forward off for the run (a skipped spin emits nothing; the stats are equal).
+  void want_exec() { exec_ = true; }
+  bool wants_exec() const { return exec_; }
   void emit(const Event& e) const {
     for (Observer* o : obs_) o->on(e);
   }
 
  private:
   std::vector<Observer*> obs_;
+  bool exec_ = false;
 };
 
 }  // namespace lockstep::observe

@@ -40,6 +40,19 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
 
   metrics_ = std::make_unique<observe::LockMetrics>(p_.workload.threads, lock_.capacity, lock_.file);
   stream_.subscribe(metrics_.get());
+  if (irq_possible()) {  // irqsoff/preemptoff/irq_latency; the longest section's ops need Exec
+    irqsoff_ = std::make_unique<observe::IrqsOff>(p_.workload.threads, lock_.file, p_.machine.clock_ghz);
+    stream_.subscribe(irqsoff_.get());
+    stream_.want_exec();
+  }
+  if (p_.profile.period_cycles > 0) {
+    profiler_ = std::make_unique<observe::Profiler>(p_.workload.threads, uint64_t(p_.profile.period_cycles),
+                                                    p_.profile.delivery, &cs_);
+    stream_.subscribe(profiler_.get());
+    stream_.want_exec();
+  }
+  // A fast-forwarded spin emits no Exec events: off for this run (the stats are the same).
+  if (stream_.wants_exec()) p_.run.fast_forward = false;
   harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_, cs_, kArenaBase, stream_);
   if (p_.machine.llc.enabled)
     llc_ = std::make_unique<cache::Llc>(p_.machine.llc, p_.machine.l1.line_bytes, p_.machine.memory.latency_cycles, ctr_);
@@ -49,6 +62,7 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   std::vector<cpu::Core*> cores;
   for (int t = 0; t < p_.workload.threads; ++t) {
     cores_.push_back(std::make_unique<cpu::Core>(t, engine_, p_, *harness_, ports_[size_t(t)].get(), kArenaBase));
+    if (stream_.wants_exec()) cores_.back()->set_exec_stream(&stream_);
     if (fabric_) dir_l1s_[size_t(t)]->set_client(cores_.back().get());
     else l1s_[size_t(t)]->set_client(cores_.back().get());
     cores.push_back(cores_.back().get());
@@ -72,6 +86,16 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
       subscribe(writers_.back().get());
     }
   }
+}
+
+// Can this run turn interrupts or preemption off? (irq micro-ops in the lock; the harness's
+// irqsave; interrupts raised.) Only then are the irqsoff figures measured and written.
+bool Machine::irq_possible() const {
+  for (const auto& in : lock_.code) {
+    const std::string n = isa::op_name(in.op);
+    if (n.rfind("irq_", 0) == 0 || n.rfind("preempt_", 0) == 0) return true;
+  }
+  return false;
 }
 
 // The split bus runs the table's snoop-split controller (its race cells) where the table has
@@ -259,6 +283,8 @@ stats::Point Machine::collect() const {
   out.cycles = harness_->end_cycle() - harness_->reset_cycle();
   out.acquisitions = harness_->measured_acquisitions();
   metrics_->fill(out);
+  if (irqsoff_) irqsoff_->fill(out);
+  if (profiler_) profiler_->fill(out, harness_->end_cycle());
   out.coherence = ctr_;
   if (fabric_) {
     fabric_->fill_stats(out.coherence);

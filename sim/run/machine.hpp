@@ -19,7 +19,9 @@
 #include "interconnect/network.hpp"
 #include "isa/program.hpp"
 #include "observe/event.hpp"
+#include "observe/irqsoff.hpp"
 #include "observe/lock_metrics.hpp"
+#include "observe/profiler.hpp"
 #include "run/simulate.hpp"
 #include "stats/stats.hpp"
 #include "trace/context.hpp"
@@ -67,6 +69,7 @@ class Machine {
   // The fabric: builds the L1s of its coherence mode and one memory port per core.
   void build_snoop(const coherence::ControllerSpec& spec);
   std::string snoop_kind() const;  // snoop, or snoop-split on a split bus
+  bool irq_possible() const;       // the workload can turn interrupts or preemption off
   void build_directory();
   // The figures as they stand now (at the end, or at a time window's close).
   stats::Point collect() const;
@@ -79,6 +82,8 @@ class Machine {
   isa::Program cs_;
   observe::Stream stream_;
   std::unique_ptr<observe::LockMetrics> metrics_;
+  std::unique_ptr<observe::IrqsOff> irqsoff_;     // when the workload can turn interrupts/preemption off
+  std::unique_ptr<observe::Profiler> profiler_;   // profile.period_cycles > 0
   std::unique_ptr<workload::Harness> harness_;
   std::unique_ptr<stats::Point> closed_;  // time-window mode: the figures at the close
   std::unique_ptr<cache::Llc> llc_;

@@ -1,0 +1,161 @@
+// The sampling profiler (sim/observe/profiler.hpp): symbols, exact attribution, nmi and irq
+// delivery — first on hand-made event sequences, then on simulated runs.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "isa/program.hpp"
+#include "observe/profiler.hpp"
+#include "run/machine.hpp"
+#include "sim_helpers.hpp"
+
+using namespace lockstep;
+using observe::Ev;
+using observe::Event;
+
+namespace {
+
+const char* kSrc =
+    "lock t\n"
+    ".shared x\n"
+    "acquire:\n"
+    "  li r1, 1\n"        // pc 0  acquire
+    "spin:\n"
+    "  pause\n"           // pc 1  acquire:spin
+    "  jmp spin\n"        // pc 2  acquire:spin
+    "release:\n"
+    "  st [x], 0\n"       // pc 3  release
+    "out:\n"
+    "  ret\n";            // pc 4  release:out
+
+isa::Program prog() {
+  isa::AssembleOptions o;
+  o.file = "t.lock";
+  return isa::assemble(kSrc, o);
+}
+
+Event exec(const isa::Program& p, Cycle at, int pc) {
+  Event e{Ev::Exec, at, 0, 0, p.code[size_t(pc)].line, uint64_t(pc)};
+  e.prog = &p;
+  return e;
+}
+
+Event ev(Ev k, Cycle at, const char* what = nullptr) {
+  Event e{k, at, 0, 0, 0, 0};
+  e.what = what;
+  return e;
+}
+
+// One core, ticks every 100 cycles from 0: acquire 0..20, spin 20..460 with interrupts off
+// from 10 to 450, release 460..500, outside 500..1000.
+stats::ProfileFigures run(const isa::Program& p, const std::string& delivery, const char* restore) {
+  observe::Profiler prof(1, 100, delivery, nullptr);
+  prof.on(exec(p, 0, 0));
+  prof.on(ev(Ev::IrqsOff, 10));
+  prof.on(exec(p, 20, 1));
+  prof.on(exec(p, 21, 2));
+  prof.on(exec(p, 22, 1));  // ... the loop (its cycles are the interval's, whatever the ops)
+  prof.on(ev(Ev::IrqsOn, 450, restore));
+  prof.on(exec(p, 460, 3));
+  prof.on(ev(Ev::ReleaseReturn, 500));
+  stats::Point s;
+  prof.fill(s, 1000);
+  return s.profile;
+}
+
+}  // namespace
+
+TEST_CASE("profiler: every pc's symbol is its section and the last label before it") {
+  const isa::Program p = prog();
+  CHECK(observe::Profiler::symbols_of(p) ==
+        std::vector<std::string>{"acquire", "acquire:spin", "acquire:spin", "release", "release:out"});
+}
+
+TEST_CASE("profiler: nmi samples land where the core is; exact cycles per symbol") {
+  const isa::Program p = prog();
+  const auto f = run(p, "nmi", nullptr);
+  CHECK(f.delivery == "nmi");
+  CHECK(f.exact.at("acquire") == 20);
+  CHECK(f.exact.at("acquire:spin") == 440);
+  CHECK(f.exact.at("release") == 40);
+  CHECK(f.exact.at("outside") == 500);
+  CHECK(f.samples == 10);  // ticks 0, 100, ..., 900
+  CHECK(f.sampled.at("acquire") == 1);
+  CHECK(f.sampled.at("acquire:spin") == 4);  // 100..400
+  CHECK(f.sampled.at("release") == 0);
+  CHECK(f.sampled.at("outside") == 5);
+}
+
+TEST_CASE("profiler: irq delivery defers the ticks while interrupts are off to the next micro-op") {
+  const isa::Program p = prog();
+  const auto f = run(p, "irq", nullptr);
+  CHECK(f.samples == 7);  // the four ticks 100..400 coalesce into one pending interrupt
+  CHECK(f.sampled.at("acquire") == 1);
+  CHECK(f.sampled.at("acquire:spin") == 0);
+  CHECK(f.sampled.at("release") == 1);  // the op right after interrupts came back on
+  CHECK(f.sampled.at("outside") == 5);
+  CHECK(f.exact.at("acquire:spin") == 440);  // the truth does not move
+}
+
+TEST_CASE("profiler: the harness's restore takes the deferred sample as unlock_irqrestore") {
+  const isa::Program p = prog();
+  const auto f = run(p, "irq", "unlock_irqrestore");
+  CHECK(f.sampled.at("unlock_irqrestore") == 1);
+  CHECK(f.sampled.at("release") == 0);
+  CHECK(f.exact.at("unlock_irqrestore") == 10);  // 450..460, until the next event
+  CHECK(f.exact.at("acquire:spin") == 430);
+  const std::string t = observe::Profiler::report_text(f);
+  CHECK(t.rfind("# Samples: 7 of event 'cpu-clock' (delivery: irq, one sample per core every 100 cycles)\n", 0) == 0);
+  CHECK(t.find("    71.43%         5  [.] outside                     50.00%           500\n") != std::string::npos);
+  CHECK(t.find("    14.29%         1  [.] acquire                      2.00%            20\n") != std::string::npos);
+  // sorted by samples, then by exact cycles: acquire:spin (0 samples, 430 cycles) before release
+  CHECK(t.find("acquire:spin") < t.find("[.] release"));
+}
+
+TEST_CASE("profiler: ticks are per core and staggered; the warm-up is forgotten at WindowOpen") {
+  const isa::Program p = prog();
+  observe::Profiler prof(4, 100, "nmi", nullptr);  // core k ticks at 25k, 25k + 100, ...
+  for (int c = 0; c < 4; ++c) {
+    Event e = exec(p, 0, 0);
+    e.core = c;
+    prof.on(e);
+  }
+  prof.on(Event{Ev::WindowOpen, 200, 0, -1, 0, 0});
+  stats::Point s;
+  prof.fill(s, 400);  // window 200..400: core k ticks at 200 + 25k and 300 + 25k
+  CHECK(s.profile.samples == 8);
+  CHECK(s.profile.exact.at("acquire") == 4 * 200);
+}
+
+TEST_CASE("profiler: on a contended ticket lock nmi shares match the exact shares") {
+  auto p = testing::point(4, "ticket", 400, 20);
+  p.workload.critical_section = {60, 0, 1};
+  p.workload.outside.cycles = 100;
+  p.profile.period_cycles = 97;
+  p.profile.delivery = "nmi";
+  sim::Machine m(p);
+  const stats::Point s = m.run();
+  const auto& f = s.profile;
+  REQUIRE(f.present);
+  CHECK(f.samples >= 10000);
+  uint64_t exact_total = 0;
+  for (const auto& [sym, n] : f.exact) exact_total += n;
+  // Every core-cycle of the window is attributed (the run-ahead of a core at the window's
+  // opening is at most a few cycles).
+  CHECK(double(exact_total) == doctest::Approx(double(s.cycles) * 4).epsilon(0.001));
+  for (const auto& [sym, n] : f.exact) {
+    const double exact = 100.0 * double(n) / double(exact_total);
+    const double sampled = 100.0 * double(f.sampled.at(sym)) / double(f.samples);
+    CHECK_MESSAGE(std::fabs(exact - sampled) < 3.0, sym << ": exact " << exact << "% sampled " << sampled << "%");
+  }
+  CHECK(f.exact.at("acquire:spin") > f.exact.at("release"));  // the ticket lock waits in its loop
+  CHECK(f.exact.at("cs") > 0);
+  CHECK(f.exact.count("unlock_irqrestore"));  // listed, 0 without irqsave
+  // The same figures with fast-forward requested: the profiler turns it off, nothing changes.
+  p.run.fast_forward = false;
+  sim::Machine m2(p);
+  const stats::Point s2 = m2.run();
+  CHECK(s2.profile.sampled == f.sampled);
+  CHECK(s2.profile.exact == f.exact);
+  CHECK(s2.cycles == s.cycles);
+}
