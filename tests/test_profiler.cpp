@@ -3,9 +3,15 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <map>
 
+#include <nlohmann/json.hpp>
+
+#include "cli_helpers.hpp"
+#include "config/loader.hpp"
 #include "isa/program.hpp"
 #include "observe/profiler.hpp"
+#include "output/driver.hpp"
 #include "run/machine.hpp"
 #include "sim_helpers.hpp"
 
@@ -97,19 +103,45 @@ TEST_CASE("profiler: irq delivery defers the ticks while interrupts are off to t
   CHECK(f.exact.at("acquire:spin") == 440);  // the truth does not move
 }
 
-TEST_CASE("profiler: the harness's restore takes the deferred sample as unlock_irqrestore") {
+// workload.irqsave's shape: the harness's save (1 cycle) before acquire, its restore (1 cycle)
+// right after release returns, then outside work.
+stats::ProfileFigures irqsave_run(const isa::Program& p, const std::string& delivery) {
+  observe::Profiler prof(1, 100, delivery, nullptr, 1);
+  prof.on(ev(Ev::IrqsOff, 0, "lock_irqsave"));
+  prof.on(exec(p, 1, 0));
+  prof.on(exec(p, 20, 1));
+  prof.on(exec(p, 400, 3));
+  prof.on(ev(Ev::ReleaseReturn, 440));
+  prof.on(ev(Ev::IrqsOn, 440, "unlock_irqrestore"));
+  stats::Point s;
+  prof.fill(s, 1000);
+  return s.profile;
+}
+
+TEST_CASE("profiler: with irqsave the deferred ticks all land on unlock_irqrestore") {
   const isa::Program p = prog();
-  const auto f = run(p, "irq", "unlock_irqrestore");
-  CHECK(f.sampled.at("unlock_irqrestore") == 1);
-  CHECK(f.sampled.at("release") == 0);
-  CHECK(f.exact.at("unlock_irqrestore") == 10);  // 450..460, until the next event
-  CHECK(f.exact.at("acquire:spin") == 430);
-  const std::string t = observe::Profiler::report_text(f);
-  CHECK(t.rfind("# Samples: 7 of event 'cpu-clock' (delivery: irq, one sample per core every 100 cycles)\n", 0) == 0);
-  CHECK(t.find("    71.43%         5  [.] outside                     50.00%           500\n") != std::string::npos);
-  CHECK(t.find("    14.29%         1  [.] acquire                      2.00%            20\n") != std::string::npos);
-  // sorted by samples, then by exact cycles: acquire:spin (0 samples, 430 cycles) before release
+  const auto irq = irqsave_run(p, "irq");
+  const std::map<std::string, uint64_t> exact{{"lock_irqsave", 1}, {"acquire", 19}, {"acquire:spin", 380},
+                                              {"release", 40}, {"unlock_irqrestore", 1}, {"outside", 559}};
+  for (const auto& [sym, n] : exact) CHECK_MESSAGE(irq.exact.at(sym) == n, sym);
+  CHECK(irq.samples == 6);  // ticks 0..400 coalesce into one pending interrupt
+  CHECK(irq.sampled.at("unlock_irqrestore") == 1);
+  CHECK(irq.sampled.at("outside") == 5);
+  const auto nmi = irqsave_run(p, "nmi");
+  CHECK(nmi.exact == irq.exact);
+  CHECK(nmi.samples == 10);
+  CHECK(nmi.sampled.at("lock_irqsave") == 1);  // tick 0
+  CHECK(nmi.sampled.at("acquire:spin") == 3);  // 100, 200, 300
+  CHECK(nmi.sampled.at("release") == 1);       // 400
+  CHECK(nmi.sampled.at("unlock_irqrestore") == 0);
+  CHECK(nmi.sampled.at("outside") == 5);
+  const std::string t = observe::Profiler::report_text(irq);
+  CHECK(t.rfind("# Samples: 6 of event 'cpu-clock' (delivery: irq, one sample per core every 100 cycles)\n", 0) == 0);
+  CHECK(t.find("    83.33%         5  [.] outside                     55.90%           559\n") != std::string::npos);
+  CHECK(t.find("    16.67%         1  [.] unlock_irqrestore            0.10%             1\n") != std::string::npos);
+  // then the symbols without samples, by exact cycles
   CHECK(t.find("acquire:spin") < t.find("[.] release"));
+  CHECK(t.find("[.] release") < t.find("[.] acquire "));
 }
 
 TEST_CASE("profiler: ticks are per core and staggered; the warm-up is forgotten at WindowOpen") {
@@ -158,4 +190,36 @@ TEST_CASE("profiler: on a contended ticket lock nmi shares match the exact share
   CHECK(s2.profile.sampled == f.sampled);
   CHECK(s2.profile.exact == f.exact);
   CHECK(s2.cycles == s.cycles);
+}
+
+TEST_CASE("profiler: profile.delivery is sweepable; profile.txt and stats.json profile beside each point") {
+  testing::TempDir t;
+  const auto e = config::load_experiment_text(
+      "machine: {cores: 2}\n"
+      "workload: {lock: ticket, acquisitions_per_thread: 50, warmup_acquisitions: 5}\n"
+      "profile: {period_cycles: 100}\n"
+      "sweep: {profile.delivery: [nmi, irq]}\n"
+      "output: {dir: " + t.path.string() + "}\n",
+      (t.path / "p.yaml").string());
+  output::RunOptions o;
+  const auto r = output::run_experiment(e, o, sim::simulate);
+  REQUIRE(r.results.size() == 2);
+  for (const char* name : {"000_delivery-nmi", "001_delivery-irq"}) {
+    const auto dir = t.path / "points" / name;
+    const auto j = nlohmann::json::parse(testing::slurp(dir / "stats.json"));
+    const std::string delivery = std::string(name).substr(13);
+    CHECK(j["profile"]["delivery"] == delivery);
+    CHECK(j["profile"]["period_cycles"] == 100);
+    uint64_t n = 0;
+    for (const auto& [sym, v] : j["profile"]["sampled"].items()) n += v.get<uint64_t>();
+    CHECK(j["profile"]["samples"] == n);
+    CHECK(j["profile"]["exact"]["acquire:spin"].get<uint64_t>() > 0);
+    CHECK(!j.contains("irqsoff"));  // the ticket lock cannot turn interrupts off
+    const std::string txt = testing::slurp(dir / "profile.txt");
+    CHECK(txt.rfind("# Samples: " + std::to_string(n) + " of event '" + (delivery == "irq" ? "cpu-clock" : "cycles"), 0) == 0);
+  }
+  // Interrupts are never off here: irq delivery samples exactly as nmi does.
+  const auto a = nlohmann::json::parse(testing::slurp(t.path / "points" / "000_delivery-nmi" / "stats.json"));
+  const auto b = nlohmann::json::parse(testing::slurp(t.path / "points" / "001_delivery-irq" / "stats.json"));
+  CHECK(a["profile"]["sampled"] == b["profile"]["sampled"]);
 }

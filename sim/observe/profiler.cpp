@@ -29,8 +29,9 @@ std::vector<std::string> Profiler::symbols_of(const isa::Program& p) {
   return out;
 }
 
-Profiler::Profiler(int cores, uint64_t period_cycles, std::string delivery, const isa::Program* cs)
-    : period_(std::max<uint64_t>(period_cycles, 1)), nmi_(delivery != "irq"), delivery_(std::move(delivery)), cs_(cs),
+Profiler::Profiler(int cores, uint64_t period_cycles, std::string delivery, const isa::Program* cs,
+                   Cycle restore_cycles)
+    : period_(std::max<uint64_t>(period_cycles, 1)), restore_cycles_(restore_cycles), nmi_(delivery != "irq"), delivery_(std::move(delivery)), cs_(cs),
       cores_(size_t(cores)) {
   outside_ = intern("outside");
   handler_ = intern("irq_handler");
@@ -70,6 +71,12 @@ void Profiler::sample(int sym) {
 
 // The interval [since, to) ran `cur`: its cycles and the ticks inside it.
 void Profiler::advance(CoreState& c, Cycle to) {
+  if (c.restore_end && to >= c.restore_end) {  // the harness's restore ended: outside work
+    const Cycle r = c.restore_end;
+    c.restore_end = 0;
+    advance(c, r);
+    c.cur = outside_;
+  }
   if (to <= c.since) return;
   if (counting_) {
     const Cycle a = std::max(c.since, open_), b = std::min(to, close_);
@@ -102,7 +109,8 @@ void Profiler::on(const Event& e) {
   switch (e.kind) {
     case Ev::Exec: {
       advance(c, e.cycle);
-      const int sym = symbol(e);
+      // A handler's own code is irq_handler; the lock's routines keep their names in it.
+      const int sym = !c.stack.empty() && (!e.prog || e.prog->entry_acquire < 0) ? handler_ : symbol(e);
       if (c.deliver_next) {
         if (c.pending) sample(sym);
         c.pending = c.deliver_next = false;
@@ -122,13 +130,18 @@ void Profiler::on(const Event& e) {
       if (e.what && std::string(e.what) == "unlock_irqrestore") {
         if (c.pending) sample(restore_);
         c.pending = false;
-        c.cur = restore_;  // until the next event (outside work then runs as "outside")
+        c.cur = restore_;  // for the restore's own cycles; outside work follows
+        c.restore_end = e.cycle + restore_cycles_;
       } else if (c.pending) {
         c.deliver_next = true;
       }
       return;
     case Ev::IrqEnter:
       advance(c, e.cycle);
+      if (c.restore_end) {  // taken right at the restore's end: the thread was outside
+        c.cur = outside_;
+        c.restore_end = 0;
+      }
       c.stack.push_back(c.cur);
       c.cur = handler_;
       return;

@@ -28,8 +28,9 @@ namespace lockstep::observe {
 
 class Profiler : public Observer {
  public:
-  // `cs`: the harness's critical-section program (its ops are "cs").
-  Profiler(int cores, uint64_t period_cycles, std::string delivery, const isa::Program* cs);
+  // `cs`: the harness's critical-section program (its ops are "cs"). `restore_cycles`: what the
+  // harness's restore costs (one ALU micro-op); outside work starts after it.
+  Profiler(int cores, uint64_t period_cycles, std::string delivery, const isa::Program* cs, Cycle restore_cycles = 1);
   void on(const Event& e) override;
   // Figures up to `end` (the end of the measurement window) into out.profile and profile.txt.
   void fill(stats::Point& out, Cycle end) const;
@@ -48,6 +49,7 @@ class Profiler : public Observer {
     bool pending = false;    // a deferred sample (irq delivery)
     bool deliver_next = false;  // deliver it to the next micro-op
     std::vector<int> stack;  // symbols an interrupt handler interrupted
+    Cycle restore_end = 0;   // the harness's restore runs until here, then outside (0: none)
   };
   int intern(const std::string& s);
   int symbol(const Event& e);
@@ -55,6 +57,7 @@ class Profiler : public Observer {
   void sample(int sym);
 
   uint64_t period_;
+  Cycle restore_cycles_;
   bool nmi_;
   std::string delivery_;
   const isa::Program* cs_;

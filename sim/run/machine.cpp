@@ -47,7 +47,7 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   }
   if (p_.profile.period_cycles > 0) {
     profiler_ = std::make_unique<observe::Profiler>(p_.workload.threads, uint64_t(p_.profile.period_cycles),
-                                                    p_.profile.delivery, &cs_);
+                                                    p_.profile.delivery, &cs_, Cycle(p_.machine.core.alu_cycles));
     stream_.subscribe(profiler_.get());
     stream_.want_exec();
   }
