@@ -42,17 +42,13 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   stream_.subscribe(metrics_.get());
   if (irq_possible()) {  // irqsoff/preemptoff/irq_latency; the longest section's ops need Exec
     irqsoff_ = std::make_unique<observe::IrqsOff>(p_.workload.threads, lock_.file, p_.machine.clock_ghz);
-    stream_.subscribe(irqsoff_.get());
-    stream_.want_exec();
+    stream_.subscribe(irqsoff_.get(), true);
   }
   if (p_.profile.period_cycles > 0) {
     profiler_ = std::make_unique<observe::Profiler>(p_.workload.threads, uint64_t(p_.profile.period_cycles),
                                                     p_.profile.delivery, &cs_, Cycle(p_.machine.core.alu_cycles));
-    stream_.subscribe(profiler_.get());
-    stream_.want_exec();
+    stream_.subscribe(profiler_.get(), true);
   }
-  // A fast-forwarded spin emits no Exec events: off for this run (the stats are the same).
-  if (stream_.wants_exec()) p_.run.fast_forward = false;
   harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_, cs_, kArenaBase, stream_);
   if (p_.machine.llc.enabled)
     llc_ = std::make_unique<cache::Llc>(p_.machine.llc, p_.machine.l1.line_bytes, p_.machine.memory.latency_cycles, ctr_);
@@ -62,16 +58,32 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   std::vector<cpu::Core*> cores;
   for (int t = 0; t < p_.workload.threads; ++t) {
     cores_.push_back(std::make_unique<cpu::Core>(t, engine_, p_, *harness_, ports_[size_t(t)].get(), kArenaBase));
-    if (stream_.wants_exec()) cores_.back()->set_exec_stream(&stream_);
     if (fabric_) dir_l1s_[size_t(t)]->set_client(cores_.back().get());
     else l1s_[size_t(t)]->set_client(cores_.back().get());
     cores.push_back(cores_.back().get());
+  }
+  // Interrupts (machine.interrupts) and the irq/preempt micro-ops: each core's state and handler.
+  irq_bodies_[0] = cpu::irq_handler_program(cpu::IrqKind::Timer, p_.machine.interrupts.timer_handler_cycles);
+  irq_bodies_[1] = cpu::irq_handler_program(cpu::IrqKind::Device, p_.machine.interrupts.device_handler_cycles);
+  for (auto& c : cores_) {
+    cpu::IrqSetup s;
+    s.cfg = p_.machine.interrupts;
+    s.lock = &lock_;
+    s.arena_base = kArenaBase;
+    s.body[0] = &irq_bodies_[0];
+    s.body[1] = &irq_bodies_[1];
+    s.handler_tid = p_.workload.threads + c->id();
+    s.cores = p_.machine.cores;
+    s.seed = p_.seed;
+    c->configure_irq(s);
+    c->set_stream(&stream_);
   }
   // Caches with no thread still snoop; give them a client that ignores everything.
   harness_->set_cores(cores);
   if (fabric_) harness_->on_idle_query([this] { return fabric_->idle(); });
   else harness_->on_idle_query([this] { return bus_->idle(); });
   harness_->on_reset([this] {
+    for (auto& c : cores_) c->irq_reset();
     ctr_ = stats::Coherence{};
     if (fabric_) fabric_->reset_stats();
   });
@@ -91,6 +103,8 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
 // Can this run turn interrupts or preemption off? (irq micro-ops in the lock; the harness's
 // irqsave; interrupts raised.) Only then are the irqsoff figures measured and written.
 bool Machine::irq_possible() const {
+  const auto& irq = p_.machine.interrupts;
+  if (p_.workload.irqsave || irq.timer_period_cycles > 0 || irq.device_rate_per_mcycle > 0) return true;
   for (const auto& in : lock_.code) {
     const std::string n = isa::op_name(in.op);
     if (n.rfind("irq_", 0) == 0 || n.rfind("preempt_", 0) == 0) return true;
@@ -104,8 +118,8 @@ std::string Machine::snoop_kind() const {
   return p_.machine.interconnect.mode == "split" && protocol_.controllers.count("snoop-split") ? "snoop-split" : "snoop";
 }
 
-void Machine::subscribe(observe::Observer* o) {
-  stream_.subscribe(o);
+void Machine::subscribe(observe::Observer* o, bool wants_exec) {
+  stream_.subscribe(o, wants_exec);
   if (bus_) bus_->set_stream(&stream_);
   if (fabric_) fabric_->set_stream(&stream_);
 }
@@ -246,6 +260,10 @@ stats::Point Machine::run() {
     cpu::run_functional(lock_, lock_.entry_init, memory_, kArenaBase, 0, regs);
   }
   if (p_.workload.warmup_acquisitions == 0) harness_->on_reset([] {});
+  // A fast-forwarded spin executes no micro-ops to announce: an observer that wants every
+  // micro-op gets a run without it (the stats are identical either way).
+  if (stream_.wants_exec()) p_.run.fast_forward = false;
+  for (auto& c : cores_) c->begin_run();
   harness_->start(0);
   engine_.set_limit(Cycle(p_.run.max_cycles));
   if (heartbeat_)
@@ -302,6 +320,10 @@ stats::Point Machine::collect() const {
     out.extra["net.mean_link_utilisation"] = links.empty() ? 0.0 : double(busy) / cyc / double(links.size());
   }
   for (const auto& t : harness_->threads()) out.per_core.push_back(t.ctr);
+  const auto& irq = p_.machine.interrupts;
+  out.interrupts.present = irq.timer_period_cycles > 0 || irq.device_rate_per_mcycle > 0;
+  if (out.interrupts.present)
+    for (const auto& c : cores_) out.interrupts.per_core.push_back(c->irq_counters());
   return out;
 }
 
