@@ -102,7 +102,6 @@ void Core::step() {
     const isa::Instr& in = code[size_t(t_->pc)];
     auto& r = t_->ctx->regs;
     if (!is_pure(in.op)) { spin_pure_ = false; spinning_ = false; }
-    if (track_bounds_ && spin_pure_) record_bound(local);
 
     if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || in.op == Op::Prefetchw ||
         (in.op == Op::Fence && !sb_.empty()) || (in.op == Op::Ret && t_->stack.empty())) {
@@ -111,6 +110,7 @@ void Core::step() {
         return;
       }
     }
+    if (track_bounds_ && spin_pure_) record_bound(local);  // before it is counted
     ++t_->ctr.micro_ops;
     ++spin_uops_;
     harness_.micro_op(*this);
