@@ -7,6 +7,8 @@
 
 #include "isa/program.hpp"
 #include "observe/irqsoff.hpp"
+#include "run/machine.hpp"
+#include "sim_helpers.hpp"
 
 using namespace lockstep;
 using observe::Ev;
@@ -141,6 +143,7 @@ TEST_CASE("irqsoff: the warm-up's sections are cleared at WindowOpen; nothing co
   const std::string tr = f.at("irqsoff_trace.txt");
   CHECK(tr.find("#  => started at: t.lock:3\n#  => ended at:   t.lock:4\n") != std::string::npos);
   CHECK(tr.find("# latency: 0 us, #2/2, CPU#0") != std::string::npos);
+  CHECK(tr.find("# (micro-ops not listed: run with run.fast_forward: false or a profile to see them)\n") != std::string::npos);
   CHECK(f.at("latency_hist/irqsoff/CPU0").find("#Total samples: 1\n") != std::string::npos);
 }
 
@@ -154,4 +157,42 @@ TEST_CASE("irqsoff: latency_hist puts 1 µs buckets at machine.clock_ghz and cou
   CHECK(t.find("#There are 1 samples greater or equal than 10240 microseconds.\n") != std::string::npos);
   CHECK(t.find("     3\t               2\n") != std::string::npos);
   CHECK(t.substr(t.size() - 24) == "     3\t               2\n");  // rows stop at the largest bucket held
+}
+
+TEST_CASE("irqsoff on a simulated irqsave ticket lock: same figures with fast-forward on and off") {
+  auto p = testing::point(4, "ticket", 100, 10);
+  p.workload.irqsave = true;
+  p.workload.critical_section = {60, 0, 1};
+  p.workload.outside.cycles = 100;
+  p.run.fast_forward = false;
+  sim::Machine off(p);
+  const stats::Point a = off.run();
+  p.run.fast_forward = true;
+  sim::Machine on(p);
+  const stats::Point b = on.run();
+  REQUIRE(a.irq.present);
+  // One irqs-off section per acquisition, from the save before acquire to the restore after
+  // release (at the release's return cycle). A section counts when it ends after WindowOpen:
+  // every measured acquisition's, plus the one of the warm-up's last acquisition (its acquire
+  // return opened the window; its restore comes after).
+  CHECK(a.irq.irqsoff.all.sections == a.acquisitions + 1);
+  CHECK(a.irq.preemptoff.all.sections == 0);
+  CHECK(a.irq.preemptirqsoff.all.sections == a.irq.irqsoff.all.sections);
+  CHECK(a.irq.irqsoff.all.max_cycles > 60);  // at least the critical section
+  for (const auto* s : {&a.irq.irqsoff, &a.irq.preemptirqsoff, &a.irq.irq_latency}) {
+    const auto* t = s == &a.irq.irqsoff ? &b.irq.irqsoff : s == &a.irq.preemptirqsoff ? &b.irq.preemptirqsoff : &b.irq.irq_latency;
+    CHECK(s->all.sections == t->all.sections);
+    CHECK(s->all.max_cycles == t->all.max_cycles);
+    CHECK(s->all.p99_cycles == t->all.p99_cycles);
+    CHECK(s->all.total_cycles == t->all.total_cycles);
+  }
+  auto fa = files(a), fb = files(b);
+  CHECK(fa["latency_hist/irqsoff/CPU3"] == fb["latency_hist/irqsoff/CPU3"]);
+  // The trace: the same section; its micro-ops listed only when they were emitted (ff off).
+  const std::string ta = fa["irqsoff_trace.txt"], tb = fb["irqsoff_trace.txt"];
+  CHECK(ta.find("faa r1, [next], 1 <-builtin:ticket:12") != std::string::npos);
+  CHECK(tb.find("faa r1") == std::string::npos);
+  CHECK(tb.find("# (micro-ops not listed") != std::string::npos);
+  CHECK(ta.find("#  => started at: harness:lock_irqsave\n#  => ended at:   harness:unlock_irqrestore\n") != std::string::npos);
+  CHECK(ta.substr(ta.find("| task:"), 60) == tb.substr(tb.find("| task:"), 60));
 }

@@ -132,6 +132,7 @@ void IrqsOff::on(const Event& e) {
     }
     case Ev::IrqExit: note(c, e, std::string("irq_exit ") + (e.what ? e.what : "irq")); return;
     case Ev::Exec:
+      exec_seen_ = true;
       if (!c.irqs && e.prog) {
         ++c.cur.total_ops;
         if (c.cur.ops.size() < kMaxOps)
@@ -197,7 +198,9 @@ std::string IrqsOff::trace_text() const {
        std::to_string(t.end) + ": " + std::to_string(len) + " cycles)\n";
   s += "#    -----------------\n";
   s += "#  => started at: " + t.started_at + "\n";
-  s += "#  => ended at:   " + t.ended_at + "\n#\n#\n";
+  s += "#  => ended at:   " + t.ended_at + "\n#\n";
+  if (!exec_seen_) s += "# (micro-ops not listed: run with run.fast_forward: false or a profile to see them)\n";
+  s += "#\n";
   s += "#                  _------=> CPU#\n"
        "#                 / _-----=> irqs-off\n"
        "#                | / _----=> need-resched\n"

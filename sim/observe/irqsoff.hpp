@@ -7,8 +7,8 @@
 //   irq_latency     IrqRaise -> IrqEnter of the same raise id
 // A section counts when it ends inside the measurement window (it may have started before
 // WindowOpen, as a kernel section that straddles enabling the tracer would not; we keep it).
-// The longest irqs-off section is kept with its micro-ops (Exec events) for the ftrace-like
-// irqsoff_trace.txt; tracing the ops asks the stream for Exec events.
+// The longest irqs-off section is kept for the ftrace-like irqsoff_trace.txt, with its
+// micro-ops when Exec events flow (the machine asks for them when fast-forward is off).
 #pragma once
 #include <string>
 #include <vector>
@@ -63,6 +63,7 @@ class IrqsOff : public Observer {
   std::vector<CoreState> cores_;
   bool counting_ = true;  // until WindowClose (a warm-up's sections are cleared at WindowOpen)
   Trace longest_;
+  bool exec_seen_ = false;  // Exec events flow (fast-forward off): the trace lists micro-ops
 };
 
 }  // namespace lockstep::observe
