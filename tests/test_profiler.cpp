@@ -123,7 +123,7 @@ TEST_CASE("profiler: with irqsave the deferred ticks all land on unlock_irqresto
   const auto irq = irqsave_run(p, "irq");
   const std::map<std::string, uint64_t> exact{{"lock_irqsave", 1}, {"acquire", 19}, {"acquire:spin", 380},
                                               {"release", 40}, {"unlock_irqrestore", 1}, {"outside", 559}};
-  for (const auto& [sym, n] : exact) CHECK_MESSAGE(irq.exact.at(sym) == n, sym);
+  for (const auto& kv : exact) CHECK_MESSAGE(irq.exact.at(kv.first) == kv.second, kv.first);
   CHECK(irq.samples == 6);  // ticks 0..400 coalesce into one pending interrupt
   CHECK(irq.sampled.at("unlock_irqrestore") == 1);
   CHECK(irq.sampled.at("outside") == 5);
@@ -175,7 +175,9 @@ TEST_CASE("profiler: on a contended ticket lock nmi shares match the exact share
   // Every core-cycle of the window is attributed (the run-ahead of a core at the window's
   // opening is at most a few cycles).
   CHECK(double(exact_total) == doctest::Approx(double(s.cycles) * 4).epsilon(0.001));
-  for (const auto& [sym, n] : f.exact) {
+  for (const auto& kv : f.exact) {  // (no structured binding: CHECK_MESSAGE captures in a lambda)
+    const std::string& sym = kv.first;
+    const uint64_t n = kv.second;
     const double exact = 100.0 * double(n) / double(exact_total);
     const double sampled = 100.0 * double(f.sampled.at(sym)) / double(f.samples);
     CHECK_MESSAGE(std::fabs(exact - sampled) < 3.0, sym << ": exact " << exact << "% sampled " << sampled << "%");
@@ -237,17 +239,17 @@ TEST_CASE("perf-misattribution.yaml: nmi matches the exact attribution, irq blam
     auto sampled = [&](const std::string& sym) { return 100.0 * double(f.sampled.at(sym)) / double(f.samples); };
     // The truth: the lock's wait loops take most of the time; the restore one cycle per acquisition.
     double waiting = 0;
-    for (const auto& [sym, n] : f.exact)
-      if (sym.rfind("acquire:", 0) == 0) waiting += exact(sym);
+    for (const auto& kv : f.exact)
+      if (kv.first.rfind("acquire:", 0) == 0) waiting += exact(kv.first);
     CHECK_MESSAGE(waiting > 60.0, p.name);
     CHECK(exact("unlock_irqrestore") < 0.1);
     CHECK(s.irq.present);
     CHECK(s.irq.irqsoff.all.sections > 300);  // one per acquisition (the save .. the restore)
     if (f.delivery == "nmi") {
       CHECK(f.samples >= 10000);
-      for (const auto& [sym, n] : f.exact)
-        CHECK_MESSAGE(std::fabs(exact(sym) - sampled(sym)) < 3.0, p.name << " " << sym << ": exact " << exact(sym)
-                                                                          << "% sampled " << sampled(sym) << "%");
+      for (const auto& kv : f.exact)
+        CHECK_MESSAGE(std::fabs(exact(kv.first) - sampled(kv.first)) < 3.0,
+                      p.name << " " << kv.first << ": exact " << exact(kv.first) << "% sampled " << sampled(kv.first) << "%");
     } else {
       // Every tick of an irqs-off section (thousands of cycles) is deferred to its restore; the
       // 200-cycle outside work holds one tick per core: about half the samples each.
