@@ -386,7 +386,7 @@ TEST_CASE("the resolved config has every key with its final value and no sweep")
   CHECK(j["output"]["dir"] == "results/local/r");
   CHECK_FALSE(j.contains("sweep"));
   CHECK_FALSE(j.contains("extends"));
-  CHECK(j.size() == 7);   // name, seed, machine, workload, run, os, output
+  CHECK(j.size() == 8);   // name, seed, machine, workload, run, os, profile, output
 }
 
 TEST_CASE("custom topology: edges and attach") {
@@ -437,7 +437,7 @@ TEST_CASE("the schema covers config.hpp and docs/config.md shows it") {
                         "machine.interconnect.edges[].bandwidth_bytes", "machine.directory.home",
                         "workload.critical_section.lines_read", "workload.outside.mean", "run.check_invariants"})
     CHECK_MESSAGE(std::find(keys.begin(), keys.end(), k) != keys.end(), k);
-  CHECK(keys.size() == 86);
+  CHECK(keys.size() == 88);
   // Every field of a default point appears in the resolved JSON (so in the schema).
   nlohmann::json j = *load_experiment_text("", "t.yaml").points[0].resolved;
   CHECK(j["machine"].size() == 11);

@@ -152,6 +152,12 @@ struct OsCfg {
   PreemptionCfg preemption;
 };
 
+// The sampling profiler (sim/observe/profiler.hpp); period_cycles 0 = off.
+struct ProfileCfg {
+  int64_t period_cycles = 0;
+  std::string delivery = "nmi";          // nmi (exact cycle) | irq (deferred while interrupts are off)
+};
+
 // One fully resolved experiment point.
 struct Point {
   std::string name;                      // "default" or e.g. "003_cores-8_lock-ticket"
@@ -164,6 +170,7 @@ struct Point {
   WorkloadCfg workload;
   RunCfg run;
   OsCfg os;
+  ProfileCfg profile;
   std::string output_dir;                // the experiment's DIR (-o / output.dir); this point's files go to DIR/points/<name>
   nlohmann::json* resolved = nullptr;    // owned by Experiment; the resolved config tree
   std::map<std::string, std::string> lock_param_locs;  // workload.lock_params key -> "file:line:col" (errors)

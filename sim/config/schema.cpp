@@ -183,6 +183,10 @@ std::vector<Key> build_table() {
        "hypervisor preemption: mean of the exponential gap between preemptions of a core (vCPU); 0 = none", "0"},
       {"os.preemption.mean_duration_cycles", T::Int, AT(os.preemption.mean_duration_cycles), 0, kMaxI64, {},
        "mean of the exponential length of one preemption", "0"},
+      {"profile.period_cycles", T::Int, AT(profile.period_cycles), 0, kMaxI64, {},
+       "sampling profiler: one sample per core every this many cycles (profile.txt, stats.json profile); 0 = off", "0"},
+      {"profile.delivery", T::Enum, AT(profile.delivery), 0, 0, {"nmi", "irq"},
+       "sampling profiler: nmi samples at the exact cycle; irq is deferred while interrupts are off", ""},
   };
 }
 

@@ -215,6 +215,12 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
         if (st.lockstat.present)  // beside stats.json, as the kernel prints /proc/lock_stat
           write_file_atomic((fs::path(stats_path).parent_path() / "lock_stat").string(),
                             lock_stat_text(fs::path(p.workload.lock).stem().string(), st.lockstat, p.machine.clock_ghz));
+        for (const auto& [rel, text] : st.files) {  // observers' files: latency_hist/..., profile.txt
+          const fs::path f = fs::path(stats_path).parent_path() / rel;
+          fs::create_directories(f.parent_path());
+          write_file_atomic(f.string(), text);
+        }
+        st.files.clear();  // written; the summary does not need them
         done[t] = Done{std::move(st), std::move(j), false};
         progress.finished(slot);
       } catch (const InputError& e) {

@@ -80,6 +80,30 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
     j["release_us"] = distribution_us(st.release, ghz);
   }
   if (st.lockstat.present) j["lockstat"] = lockstat_json(st.lockstat);
+  if (st.irq.present) {  // sim/observe/irqsoff.hpp: sections per core, interrupt latency
+    auto fig = [](const stats::SectionFigures& f) {
+      return ojson{{"sections", f.sections}, {"max_cycles", f.max_cycles}, {"p99_cycles", f.p99_cycles},
+                   {"total_cycles", f.total_cycles}};
+    };
+    auto sections = [&fig](const stats::Sections& s) {
+      ojson o = fig(s.all);
+      o["per_core"] = ojson::array();
+      for (const auto& f : s.per_core) o["per_core"].push_back(fig(f));
+      return o;
+    };
+    j["irqsoff"] = sections(st.irq.irqsoff);
+    j["preemptoff"] = sections(st.irq.preemptoff);
+    j["preemptirqsoff"] = sections(st.irq.preemptirqsoff);
+    j["irq_latency"] = sections(st.irq.irq_latency);
+  }
+  if (st.profile.present) {  // sim/observe/profiler.hpp
+    const auto& f = st.profile;
+    ojson sampled = ojson::object(), exact = ojson::object();
+    for (const auto& [sym, n] : f.sampled) sampled[sym] = n;
+    for (const auto& [sym, n] : f.exact) exact[sym] = n;
+    j["profile"] = {{"delivery", f.delivery}, {"period_cycles", f.period_cycles}, {"samples", f.samples},
+                    {"sampled", std::move(sampled)}, {"exact", std::move(exact)}};
+  }
 
   const auto& c = st.coherence;
   ojson coh;

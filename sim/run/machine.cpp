@@ -37,6 +37,18 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
 
   metrics_ = std::make_unique<observe::LockMetrics>(p_.workload.threads, lock_.capacity, lock_.file);
   stream_.subscribe(metrics_.get());
+  // irqsoff/preemptoff/irq_latency. The longest section's micro-ops need Exec events, which
+  // need fast-forward off: asked for only when the run has it off anyway (or the profiler
+  // turns it off), so interrupt runs keep fast-forward by default (docs/observe-irq.md).
+  if (irq_possible()) {
+    irqsoff_ = std::make_unique<observe::IrqsOff>(p_.workload.threads, lock_.file, p_.machine.clock_ghz);
+    stream_.subscribe(irqsoff_.get(), !p_.run.fast_forward);
+  }
+  if (p_.profile.period_cycles > 0) {
+    profiler_ = std::make_unique<observe::Profiler>(p_.workload.threads, uint64_t(p_.profile.period_cycles),
+                                                    p_.profile.delivery, &cs_, Cycle(p_.machine.core.alu_cycles));
+    stream_.subscribe(profiler_.get(), true);
+  }
   harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_, cs_, kArenaBase, stream_);
   if (p_.machine.llc.enabled)
     llc_ = std::make_unique<cache::Llc>(p_.machine.llc, p_.machine.l1.line_bytes, p_.machine.memory.latency_cycles, ctr_);
@@ -94,6 +106,18 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
       subscribe(writers_.back().get());
     }
   }
+}
+
+// Can this run turn interrupts or preemption off? (irq micro-ops in the lock; the harness's
+// irqsave; interrupts raised.) Only then are the irqsoff figures measured and written.
+bool Machine::irq_possible() const {
+  const auto& irq = p_.machine.interrupts;
+  if (p_.workload.irqsave || irq.timer_period_cycles > 0 || irq.device_rate_per_mcycle > 0) return true;
+  for (const auto& in : lock_.code) {
+    const std::string n = isa::op_name(in.op);
+    if (n.rfind("irq_", 0) == 0 || n.rfind("preempt_", 0) == 0) return true;
+  }
+  return false;
 }
 
 // The split bus runs the table's snoop-split controller (its race cells) where the table has
@@ -285,6 +309,8 @@ stats::Point Machine::collect() const {
   out.cycles = harness_->end_cycle() - harness_->reset_cycle();
   out.acquisitions = harness_->measured_acquisitions();
   metrics_->fill(out);
+  if (irqsoff_) irqsoff_->fill(out);
+  if (profiler_) profiler_->fill(out, harness_->end_cycle());
   out.coherence = ctr_;
   if (fabric_) {
     fabric_->fill_stats(out.coherence);

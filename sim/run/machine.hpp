@@ -20,8 +20,10 @@
 #include "interconnect/network.hpp"
 #include "isa/program.hpp"
 #include "observe/event.hpp"
+#include "observe/irqsoff.hpp"
 #include "observe/lock_metrics.hpp"
 #include "os/scheduler.hpp"
+#include "observe/profiler.hpp"
 #include "run/simulate.hpp"
 #include "stats/stats.hpp"
 #include "trace/context.hpp"
@@ -70,6 +72,7 @@ class Machine {
   // The fabric: builds the L1s of its coherence mode and one memory port per core.
   void build_snoop(const coherence::ControllerSpec& spec);
   std::string snoop_kind() const;  // snoop, or snoop-split on a split bus
+  bool irq_possible() const;       // the workload can turn interrupts or preemption off
   void build_directory();
   // The figures as they stand now (at the end, or at a time window's close).
   stats::Point collect() const;
@@ -83,6 +86,8 @@ class Machine {
   isa::Program irq_bodies_[2];  // the interrupt handlers' own work (timer, device)
   observe::Stream stream_;
   std::unique_ptr<observe::LockMetrics> metrics_;
+  std::unique_ptr<observe::IrqsOff> irqsoff_;     // when the workload can turn interrupts/preemption off
+  std::unique_ptr<observe::Profiler> profiler_;   // profile.period_cycles > 0
   std::unique_ptr<workload::Harness> harness_;
   std::unique_ptr<os::Scheduler> os_;     // the OS model, when the point needs it (os::needed)
   // Cores that run threads: one per thread, at most machine.cores (the OS model shares them).

@@ -39,6 +39,29 @@ struct Lockstat {
   std::vector<std::pair<std::string, uint64_t>> contention_points;
 };
 
+// Sections with interrupts or preemption off, or interrupt latencies (raise -> handler
+// start), in cycles (sim/observe/irqsoff.hpp). p99 is nearest-rank.
+struct SectionFigures {
+  uint64_t sections = 0, max_cycles = 0, p99_cycles = 0, total_cycles = 0;
+};
+struct Sections {
+  SectionFigures all;
+  std::vector<SectionFigures> per_core;
+};
+struct IrqFigures {
+  bool present = false;  // the workload can disable interrupts or preemption, or interrupts are on
+  Sections irqsoff, preemptoff, preemptirqsoff, irq_latency;
+};
+
+// The sampling profiler (sim/observe/profiler.hpp): samples and exact cycles per symbol.
+struct ProfileFigures {
+  bool present = false;
+  std::string delivery;   // nmi | irq
+  uint64_t period_cycles = 0;
+  uint64_t samples = 0;
+  std::map<std::string, uint64_t> sampled, exact;
+};
+
 struct PerCore {
   uint64_t acquisitions = 0;
   uint64_t micro_ops = 0;
@@ -85,6 +108,11 @@ struct Point {
   uint64_t reacquires = 0;          // acquisitions by the last releaser while another waited
   Lockstat lockstat;
   Preemptions preemptions;
+  IrqFigures irq;                   // irqsoff, preemptoff, preemptirqsoff, irq_latency
+  ProfileFigures profile;
+  // Text files an observer writes beside stats.json: path relative to the point's folder
+  // (e.g. "latency_hist/irqsoff/CPU0", "profile.txt") -> contents.
+  std::vector<std::pair<std::string, std::string>> files;
   Coherence coherence;
   std::vector<PerCore> per_core;
   Interrupts interrupts;
