@@ -46,8 +46,9 @@ const OpInfo kOps[] = {
     {Op::Call, "call", "L", false, "call label"},
     {Op::Ret, "ret", "", false, "ret"},
     {Op::Prefetchw, "prefetchw", "M", false, "prefetchw [a]"},
+    {Op::Trace, "trace", "N", false, "trace NAME"},
 };
-static_assert(std::size(kOps) == size_t(Op::Prefetchw) + 1, "one entry per Op, in enum order");
+static_assert(std::size(kOps) == size_t(Op::Trace) + 1, "one entry per Op, in enum order");
 }  // namespace
 
 const OpInfo& op_info(Op op) { return kOps[size_t(op)]; }

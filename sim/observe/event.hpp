@@ -11,6 +11,8 @@
 
 #include "engine/engine.hpp"
 
+namespace lockstep::isa { struct Program; }
+
 namespace lockstep::observe {
 
 enum class Ev : uint8_t {
@@ -30,6 +32,20 @@ enum class Ev : uint8_t {
                   // involved, peer = receiving L1 (-1: the home), addr = line, what = message
                   // name, dur = cycles until it arrives, count = acks, arg = 1 for Data-Excl
   NetDeliver,     // that message arrived and its receiver has handled it
+  // Interrupts and preemption (the contract of DESIGN.md / issue 8; emitted by the machine's
+  // interrupt model, consumed by irqsoff stats, the profiler, snapshots and trace writers):
+  IrqsOff,        // the core's interrupt-enable flag clears; what = "lock_irqsave" for the
+                  // harness's save, else nullptr; arg = 1 when caused by interrupt entry
+  IrqsOn,         // it sets again; what = "unlock_irqrestore" for the harness's restore; arg = 1
+                  // when caused by interrupt exit
+  PreemptOff,     // preempt count 0 -> 1
+  PreemptOn,      // preempt count 1 -> 0
+  IrqRaise,       // an interrupt is raised for this core: what = "timer" | "device", arg = raise id
+  IrqEnter,       // its handler starts on the core (what, arg as IrqRaise)
+  IrqExit,        // its handler ends
+  Exec,           // one micro-op starts (only when Stream::wants_exec()): arg = pc, prog, line
+  Tracepoint,     // a `trace NAME` site ran (workload.tracepoints nop|on): what = NAME, line =
+                  // its .lock line, cycle = the op's start
 };
 
 struct Event {
@@ -41,11 +57,13 @@ struct Event {
   uint64_t arg = 0;
   // Coherence events (Bus*, Net*) only:
   uint64_t addr = 0;          // the cache line (line number, not byte address)
-  const char* what = nullptr; // request or message name (a string literal)
+  const char* what = nullptr; // request or message name (a string literal); Tracepoint: its
+                              // name (alive as long as the lock's Program)
   int peer = -1;
   int count = 0;
   int home = -1;
   Cycle dur = 0;
+  const isa::Program* prog = nullptr;  // Exec: the program running
 };
 
 class Observer {

@@ -80,6 +80,11 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
     j["release_us"] = distribution_us(st.release, ghz);
   }
   if (st.lockstat.present) j["lockstat"] = lockstat_json(st.lockstat);
+  if (!st.tracepoints.empty()) {
+    ojson tp = ojson::object();
+    for (const auto& [name, n] : st.tracepoints) tp[name] = n;
+    j["tracepoints"] = std::move(tp);
+  }
 
   const auto& c = st.coherence;
   ojson coh;

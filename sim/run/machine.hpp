@@ -20,6 +20,8 @@
 #include "isa/program.hpp"
 #include "observe/event.hpp"
 #include "observe/lock_metrics.hpp"
+#include "observe/snapshot.hpp"
+#include "observe/tracepoints.hpp"
 #include "run/simulate.hpp"
 #include "stats/stats.hpp"
 #include "trace/context.hpp"
@@ -79,6 +81,11 @@ class Machine {
   isa::Program cs_;
   observe::Stream stream_;
   std::unique_ptr<observe::LockMetrics> metrics_;
+  std::unique_ptr<observe::TracepointCounter> tracepoints_;  // workload.tracepoints nop|on
+  std::unique_ptr<observe::Snapshots> snapshots_;  // SimOptions::snapshot_path
+  std::string snapshot_path_;
+  stats::Point run_workload();
+  void write_snapshots(const std::string& final_reason);  // "" = no final snapshot
   std::unique_ptr<workload::Harness> harness_;
   std::unique_ptr<stats::Point> closed_;  // time-window mode: the figures at the close
   std::unique_ptr<cache::Llc> llc_;

@@ -58,6 +58,9 @@ struct Point {
   Histogram release;                // release call -> return
   uint64_t reacquires = 0;          // acquisitions by the last releaser while another waited
   Lockstat lockstat;
+  // workload.tracepoints nop|on: NAME -> `trace NAME` executions in the measured window (every
+  // name the lock uses, 0 included); empty with tracepoints off (stats.json leaves it out).
+  std::map<std::string, uint64_t> tracepoints;
   Coherence coherence;
   std::vector<PerCore> per_core;
   uint64_t events = 0;              // engine events (host-side figure; not in stats.json)

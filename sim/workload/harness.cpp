@@ -138,7 +138,7 @@ void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
   bool counted = !(windowed() && closed_);
   if (counted) t.ctr.cycles_acquiring += now - std::max(t.acquire_start, reset_cycle_);
   t.acquired_at = now;
-  emit(observe::Ev::AcquireReturn, now, core, t, t.wait_line);
+  emit(observe::Ev::AcquireReturn, now, core, t, t.wait_line, 1);  // arg 1: it holds the lock (event.hpp)
   ++total_;
   if (total_ > warm_total_ && counted) {
     ++measured_;
