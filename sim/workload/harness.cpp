@@ -90,6 +90,7 @@ void Harness::begin_acquire(cpu::Thread& t, int core, Cycle at) {
   t.acquire_start = at;
   t.wait_line = 0;
   t.call(t.lock, lock_.entry_acquire);
+  t.irq_save_pending = p_.workload.irqsave;  // the core runs the save before acquire's first op
   emit(observe::Ev::AcquireCall, at, core, t);
 }
 
@@ -114,6 +115,7 @@ Cycle Harness::returned(cpu::Core& core, cpu::Thread& t, Cycle now) {
     default: break;
   }
   // release returned
+  t.irq_restore_pending = p_.workload.irqsave;  // the core runs the restore right after
   emit(observe::Ev::ReleaseReturn, now, core.id(), t);
   if (!windowed()) end_cycle_ = std::max(end_cycle_, now);
   if (!windowed() && --t.iterations_left == 0) {
@@ -122,6 +124,16 @@ Cycle Harness::returned(cpu::Core& core, cpu::Thread& t, Cycle now) {
   }
   t.phase = cpu::Phase::Outside;  // the core calls begin_acquire when the outside work is done
   return now + workload::outside_cycles(p_.workload.outside, t.outside_rng);
+}
+
+void Harness::irq_acquired(int holder, int core, Cycle now) {
+  holders_.push_back(holder);
+  check_capacity(now, "the interrupt handler's acquire just returned on core " + std::to_string(core));
+}
+
+void Harness::irq_releasing(int holder) {
+  for (size_t i = 0; i < holders_.size(); ++i)
+    if (holders_[i] == holder) { holders_.erase(holders_.begin() + long(i)); break; }
 }
 
 void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
@@ -145,6 +157,16 @@ void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
     ++t.ctr.acquisitions;
   }
   if (total_ == warm_total_) open_window(core, now);
+}
+
+void Harness::check_capacity(Cycle now, const std::string& who) {
+  if (int(holders_.size()) <= lock_.capacity) return;
+  std::ostringstream m;
+  m << "mutual exclusion violated: lock '" << lock_.name << "' (capacity " << lock_.capacity << ") held by threads";
+  for (int h : holders_) m << " " << h;
+  m << " at cycle " << now << " (" << who << ")";
+  for (auto* k : cores_) m << "\n  " << k->where() << "; its last shared-memory ops:" << k->recent_ops();
+  throw CorrectnessError(m.str());
 }
 
 // End of warm-up at `now`, during core `core`'s event (-1: before any event).

@@ -57,6 +57,8 @@ isa::Program load_lock(const config::Point& point) {
   isa::AssembleOptions opt;
   opt.file = file;
   opt.ncpu = point.workload.threads > 0 ? point.workload.threads : point.machine.cores;
+  // Interrupt handlers that take the lock are lock users of their own (tid threads + core).
+  if (point.machine.interrupts.handler_takes_lock) opt.ncpu += point.machine.cores;
   opt.line_bytes = point.machine.l1.line_bytes;
   const std::string& tp = point.workload.tracepoints;
   opt.tracepoints = tp == "on" ? isa::TraceMode::On : tp == "nop" ? isa::TraceMode::Nop : isa::TraceMode::Off;
