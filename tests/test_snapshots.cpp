@@ -259,7 +259,9 @@ TEST_CASE("a run with tracepoints on: the text and perfetto traces hold every si
   }
   const std::string t = testing::slurp(d.path / "trace.txt");
   const auto j = nlohmann::json::parse(testing::slurp(d.path / "trace.json"))["traceEvents"];
-  for (const auto& [name, n] : st.tracepoints) {
+  for (const auto& kv : st.tracepoints) {  // no structured binding: CAPTURE uses a lambda
+    const std::string& name = kv.first;
+    const uint64_t n = kv.second;
     CAPTURE(name);
     CHECK(count_of(t, " tracepoint " + name + " line ") == n);
     size_t in_json = 0;
