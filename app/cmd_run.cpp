@@ -32,7 +32,7 @@ namespace lockstep::app {
 
 namespace {
 const char* kUsage = "usage: lockstep run EXPERIMENT.yaml [-o DIR] [--set path=value]... [--seed N] [--jobs N]\n"
-                     "                    [--shard I/N] [--trace FORMAT] [--force | --resume] [--seeds K] [--progress [--heartbeat S]]\n"
+                     "                    [--shard I/N] [--trace FORMAT] [--snapshot-every CYCLES] [--force | --resume] [--seeds K] [--progress [--heartbeat S]]\n"
                      "                    [--emit slurm|parallel [--shards N]]";
 
 // What a shard launched by --emit needs to simulate the same points: the experiment and
@@ -64,6 +64,8 @@ int cmd_run(int argc, char** argv) {
       ("trace", po::value<std::string>(), "write a timeline of every point in FORMAT: text (trace.txt), perfetto "
                                           "(trace.json), vcd (trace.vcd), or a comma list; see docs/trace.md")
       ("trace-warmup", "with --trace: keep the warm-up in the traces (left out by default)")
+      ("snapshot-every", po::value<uint64_t>(), "write DIR/points/POINT/snapshots.txt: the lock's holder, its waiters "
+                                                "and every core's irq/preempt state every CYCLES cycles (always at exit 3 and 4)")
       ("force", "clear lockstep's files from DIR first, whatever experiment they belong to")
       ("resume", "keep the points of DIR whose stats.json has the same config hash; run the rest")
       ("seeds", po::value<int>()->default_value(1), "run every point with K seeds (seed, seed+1, ...); "
@@ -93,6 +95,10 @@ int cmd_run(int argc, char** argv) {
     if (ro.trace_format.empty()) throw InputError("run: --trace needs a format (text, perfetto, vcd)");
     // Refused before anything is created (the machine would refuse it only once a point runs).
     trace::parse_formats(ro.trace_format);
+  }
+  if (vm.count("snapshot-every")) {
+    ro.snapshot_every = vm["snapshot-every"].as<uint64_t>();
+    if (ro.snapshot_every == 0) throw InputError("run: --snapshot-every needs a number of cycles of at least 1");
   }
   if (vm.count("trace-warmup")) {
     if (!vm.count("trace")) throw InputError("run: --trace-warmup goes with --trace FORMAT");

@@ -137,6 +137,8 @@ Interpreter::Interpreter(const isa::Program& prog, RunShared& shared, int tid, i
     }
     return x;
   };
+  trace_counts_.assign(prog.trace_names.size(), 0);
+  if (prog.trace_mode == isa::TraceMode::On) trace_line_ = std::make_unique<TraceLine>();
   for (const auto& in : prog.code) {
     Decoded d;
     d.op = in.op;
@@ -347,6 +349,10 @@ Interpreter::Exit Interpreter::run(int entry) {
         // x86-64: PREFETCHW; AArch64: PRFM PSTL1KEEP (GCC's write prefetch, high locality).
         pc_ = pc;
         __builtin_prefetch(reinterpret_cast<const void*>(address(d, true)), 1, 3);
+        break;
+      case Op::Trace:
+        ++trace_counts_[size_t(d.a.imm)];
+        if (trace_line_) __atomic_store_n(&trace_line_->words[0], trace_line_->words[0] + 1, __ATOMIC_RELAXED);
         break;
       case Op::Pause:
         if (sh_.yield_on_pause) sched_yield(); else hw::cpu_relax();

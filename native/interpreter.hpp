@@ -80,8 +80,12 @@ class Interpreter {
   // "acquire+3 (ticket.lock:14 ld)": the nearest label before pc.
   std::string where() const;
   uint64_t stx_fallbacks() const { return stx_fallbacks_; }
+  // `trace NAME` executions so far, indexed like Program::trace_names (nop: a counted no-op;
+  // on: also an increment of this thread's own trace-buffer line).
+  const std::vector<uint64_t>& trace_counts() const { return trace_counts_; }
 
  private:
+  struct alignas(128) TraceLine { uint64_t words[16] = {}; };
   struct Src { uint8_t reg = 16; int64_t imm = 0; };   // value = r[reg] + imm; r[16] == 0
   struct Decoded {
     isa::Op op{};
@@ -119,6 +123,8 @@ class Interpreter {
   // preemption, so natively they only keep this thread's flag and count (docs/native.md).
   uint64_t irqs_on_ = 1;
   int64_t preempt_count_ = 0;
+  std::vector<uint64_t> trace_counts_;
+  std::unique_ptr<TraceLine> trace_line_;  // on: this thread's trace buffer, its own line
 };
 
 }  // namespace lockstep::native

@@ -631,6 +631,11 @@ stats::Point Run::collect() {
     st.extra["native.check_ns"] = sampling_.check_ns;
     st.extra["native.harness_overhead"] = sampling_.overhead();
   }
+  // Tracepoints: executions over the whole run (the interpreter does not split the warm-up off).
+  if (prog_ && prog_->trace_mode != isa::TraceMode::Off)
+    for (size_t t = 0; t < interp_.size(); ++t)
+      for (size_t k = 0; k < prog_->trace_names.size(); ++k)
+        st.tracepoints[prog_->trace_names[k]] += interp_[t]->trace_counts()[k];
   st.extra["native.measure_latency"] = throughput ? 0 : 1;
   const double ticks = st.extra["native.ticks"];
   const double seconds = ticks / tick_rate().hz;

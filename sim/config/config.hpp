@@ -17,6 +17,8 @@ struct CoreCfg {
   int fence_cycles = 2;
   int atomic_cycles = 0;      // extra cycles an atomic RMW takes on top of the L1 access
   int store_buffer = 0;       // TSO store-buffer entries; 0 = stores block until performed
+  int trace_nop_cycles = 1;   // a patched-out tracepoint site (workload.tracepoints: nop)
+  int trace_on_cycles = 300;  // an enabled tracepoint's probe, beside its trace-buffer store (on)
 };
 
 struct L1Cfg {
@@ -122,6 +124,7 @@ struct WorkloadCfg {
   int64_t acquisitions_per_thread = 1000;
   int64_t warmup_acquisitions = 100;
   int64_t duration_cycles = 0;           // > 0: time-window mode (loop until the window closes)
+  std::string tracepoints = "off";       // off | nop | on: what `trace NAME` sites become
   CriticalSectionCfg critical_section;
   OutsideCfg outside;
   bool irqsave = false;                  // spin_lock_irqsave / spin_unlock_irqrestore around the lock

@@ -49,6 +49,11 @@ std::vector<Key> build_table() {
       {"machine.core.store_buffer", T::Int, AT(machine.core.store_buffer), 0, 4096, {},
        "store-buffer entries (TSO: stores retire into a FIFO and drain in order; loads forward from it; "
        "atomics, fence, ldx and stx drain it first); 0 = stores block until performed", "0"},
+      {"machine.core.trace_nop_cycles", T::Int, AT(machine.core.trace_nop_cycles), 0, 1000000, {},
+       "cycles of a `trace NAME` site with workload.tracepoints: nop (the patched-out NOP)", "1"},
+      {"machine.core.trace_on_cycles", T::Int, AT(machine.core.trace_on_cycles), 0, 1000000, {},
+       "cycles of an enabled tracepoint's probe (workload.tracepoints: on), beside its store to the core's "
+       "trace-buffer line (docs/observe.md)", "300"},
 
       {"machine.l1.size_kib", T::Int, AT(machine.l1.size_kib), 1, 1048576, {}, "L1 capacity in KiB", ""},
       {"machine.l1.assoc", T::Int, AT(machine.l1.assoc), 1, 1024, {}, "ways per set; size/(line*assoc) must be a power of two", ""},
@@ -142,6 +147,9 @@ std::vector<Key> build_table() {
       {"workload.duration_cycles", T::Int, AT(workload.duration_cycles), 0, kMaxI64, {},
        "time-window mode: after warm-up every thread loops until this many cycles have passed "
        "(acquisitions_per_thread is then ignored); 0 = quota mode", "0"},
+      {"workload.tracepoints", T::Enum, AT(workload.tracepoints), 0, 0, {"off", "nop", "on"},
+       "`trace NAME` sites: off = removed at assembly (and `.ontrace` lines), nop = patched out "
+       "(trace_nop_cycles), on = the probe runs (trace_on_cycles + a trace-buffer store); docs/observe.md", "off"},
       {"workload.critical_section.cycles", T::Int, AT(workload.critical_section.cycles), 0, 1000000000, {},
        "local work inside the critical section", ""},
       {"workload.critical_section.lines_read", T::Int, AT(workload.critical_section.lines_read), 0, 4096, {},

@@ -22,6 +22,10 @@ uint64_t load_bytes(const uint8_t* p, unsigned size) {
 }
 void store_bytes(uint8_t* p, unsigned size, uint64_t v) { std::memcpy(p, &v, size); }
 
+// A write that costs core.atomic_cycles on top of the access: every one but a plain store (stx
+// counts as atomic; the tracepoint's buffer store is a plain store).
+bool is_rmw(Op op) { return op != Op::St && op != Op::Trace; }
+
 // Ops whose effect reaches beyond the core: a spin iteration containing one is not a fixed
 // point. A load is pure when it hits (exec_memory clears purity on a miss).
 bool is_pure(Op op) {
@@ -31,6 +35,7 @@ bool is_pure(Op op) {
     case Op::Rand: case Op::Now: case Op::Sev: case Op::Wfe: case Op::Prefetchw:
     case Op::IrqSave: case Op::IrqRestore: case Op::PreemptDisable: case Op::PreemptEnable:
     case Op::Park: case Op::Wake: case Op::Yield: case Op::OwnerRunning:
+    case Op::Trace:  // counted and observed each time: a spin holding one is never skipped
       return false;
     default:
       return true;
@@ -111,7 +116,8 @@ void Core::step() {
 
     if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || in.op == Op::Prefetchw ||
         (in.op == Op::Fence && !sb_.empty()) || (in.op == Op::Ret && t_->stack.empty()) ||
-        in.op == Op::Park || in.op == Op::Wake || in.op == Op::Yield || in.op == Op::OwnerRunning) {
+        in.op == Op::Park || in.op == Op::Wake || in.op == Op::Yield || in.op == Op::OwnerRunning ||
+        (in.op == Op::Trace && t_->ctx->prog->trace_mode == isa::TraceMode::On)) {
       if (local > now) {  // shared state is touched only at its exact cycle
         engine_.schedule(local, kCore, uint32_t(id_), this, kStep);
         return;
@@ -214,6 +220,24 @@ void Core::step() {
         break;
       }
       case Op::Pause: local += Cycle(cc.pause_cycles); ++t_->pc; break;
+      case Op::Trace: {
+        // nop: the patched-out site; on: the probe, which stores to this core's trace-buffer
+        // line (a real access: a miss the first time, then normally an L1 hit).
+        const isa::Program& prog = *t_->ctx->prog;
+        const char* name = prog.trace_names[size_t(in.a.imm)].c_str();
+        const Cycle at = local;
+        if (prog.trace_mode != isa::TraceMode::On) {
+          harness_.tracepoint(id_, *t_, at, in.line, name);
+          local += Cycle(cc.trace_nop_cycles);
+          ++t_->pc;
+          break;
+        }
+        const uint64_t addr = trace_buffer_line(id_, line_bytes_) * uint64_t(line_bytes_);
+        const bool done = access_memory(in, addr, local);
+        if (done || blocked_) harness_.tracepoint(id_, *t_, at, in.line, name);  // else it runs again
+        if (!done) return;
+        break;
+      }
       case Op::Work: {
         const uint64_t n = operand(in.a);
         if (int64_t(n) < 0) fault(in, "work: negative cycle count " + std::to_string(int64_t(n)));
@@ -348,6 +372,12 @@ bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   if (addr < lo || addr + in.size > hi)
     fault(in, "address " + std::to_string(addr) + " is outside the lock's memory [" + std::to_string(lo) + ", " +
                   std::to_string(hi) + ")");
+  return access_memory(in, addr, local);
+}
+
+// The access of a memory op (or an enabled tracepoint's buffer store) to `addr`.
+bool Core::access_memory(const isa::Instr& in, uint64_t addr, Cycle& local) {
+  auto& r = t_->ctx->regs;
   uint64_t line = addr / uint64_t(line_bytes_);
   if (in.op == Op::Stx && !(monitor_ && monitor_line_ == line)) {
     r[in.rd] = 0;  // the monitor was lost: stx fails without touching the line
@@ -379,7 +409,8 @@ bool Core::exec_memory(const isa::Instr& in, Cycle& local) {
   performing_ = PortUser::None;
   if (hit) {
     ++t_->ctr.l1_hits;
-    local += Cycle(hit_cycles_) + (write ? Cycle(core_cfg_.atomic_cycles) * (in.op != Op::St) : 0);
+    local += Cycle(hit_cycles_) + (write ? Cycle(core_cfg_.atomic_cycles) * is_rmw(in.op) : 0) +
+             (in.op == Op::Trace ? Cycle(core_cfg_.trace_on_cycles) : 0);
     return true;
   }
   if (probe) probes_.pop_back();
@@ -406,7 +437,7 @@ void Core::undo_count() {
 // access at a time: a core access waits while the drain's (or a prefetch's) miss is out.
 
 Core::Sb Core::store_buffer_op(const isa::Instr& in, uint64_t addr, Cycle& local) {
-  if (in.op == Op::St) {
+  if (in.op == Op::St || in.op == Op::Trace) {
     if (sb_.size() == sb_cap_) {
       undo_count();
       waiting_sb_ = true;
@@ -420,7 +451,7 @@ Core::Sb Core::store_buffer_op(const isa::Instr& in, uint64_t addr, Cycle& local
     }
     spin_pure_ = false;
     ++t_->pc;
-    local += Cycle(core_cfg_.alu_cycles);
+    local += Cycle(in.op == Op::Trace ? core_cfg_.trace_on_cycles : core_cfg_.alu_cycles);
     return Sb::Done;
   }
   if (sb_.empty()) return Sb::Wait;  // nothing buffered: the access goes to the L1
@@ -505,7 +536,7 @@ void Core::perform(uint8_t* data) {
       monitor_ = true;
       monitor_line_ = pending_.addr / uint64_t(line_bytes_);
       break;
-    case Op::St: store_bytes(p, size, operand(in.a) & m); break;
+    case Op::St: case Op::Trace: store_bytes(p, size, operand(in.a) & m); break;
     case Op::Stx:
       if (monitor_ && monitor_line_ == pending_.addr / uint64_t(line_bytes_)) {
         store_bytes(p, size, operand(in.a) & m);
@@ -523,7 +554,8 @@ void Core::perform(uint8_t* data) {
       break;
     }
   }
-  remember(in.op, pending_.addr, in.op == Op::St || in.op == Op::Stx ? operand(in.a) & m : r[in.rd], false);
+  const bool stored = in.op == Op::St || in.op == Op::Stx || in.op == Op::Trace;
+  remember(in.op, pending_.addr, stored ? operand(in.a) & m : r[in.rd], false);
   ++t_->pc;
 }
 
@@ -534,8 +566,9 @@ void Core::miss_done() {
     blocked_ = false;
     // An atomic read-modify-write costs core.atomic_cycles on top of the access, hit or miss.
     const Op op = pending_.in->op;
-    const bool atomic = pending_.write && op != Op::St;
-    engine_.schedule(engine_.now() + (atomic ? Cycle(core_cfg_.atomic_cycles) : 0), kCore, uint32_t(id_), this, kStep);
+    const bool atomic = pending_.write && is_rmw(op);
+    const Cycle extra = (atomic ? Cycle(core_cfg_.atomic_cycles) : 0) + (op == Op::Trace ? Cycle(core_cfg_.trace_on_cycles) : 0);
+    engine_.schedule(engine_.now() + extra, kCore, uint32_t(id_), this, kStep);
   } else {
     if (who == PortUser::Drain) drained_one();
     if (waiting_port_) {
@@ -691,6 +724,7 @@ void Core::settle(Cycle first_after) {
 // ---- reporting -----------------------------------------------------------------------------
 
 std::string Core::describe_address(const isa::Program& p, uint64_t base, uint64_t addr) {
+  if (addr >= kTraceBufferBase) return "[trace buffer]";
   for (const auto& v : p.vars) {
     uint64_t start = base + v.offset;
     uint64_t extent = v.kind == isa::Variable::Kind::Shared ? v.words * 8 : v.count * v.stride;

@@ -86,6 +86,10 @@ class Core : public Component, public coherence::MemClient {
   stats::PerCore& counters() { return t_->ctr; }
   const Context& lock_context() const { return t_->lock; }
   static std::string describe_address(const isa::Program& p, uint64_t base, uint64_t addr);
+  // Enabled tracepoints (workload.tracepoints: on) store to a per-core trace-buffer line, far
+  // above any lock arena: core c's is line trace_buffer_line(c).
+  static constexpr uint64_t kTraceBufferBase = uint64_t(1) << 40;
+  static uint64_t trace_buffer_line(int core, int line_bytes) { return kTraceBufferBase / uint64_t(line_bytes) + uint64_t(core); }
 
   // Interrupts (core_irq.cpp; docs/model.md "Interrupts"). The machine configures them once,
   // then begin_run() starts the raise events (and reads whether the stream wants Exec events).
@@ -124,6 +128,7 @@ class Core : public Component, public coherence::MemClient {
   void finished(Cycle now);       // the thread is done: the scheduler may give the core another
   bool exec_os(const isa::Instr& in, Cycle& local);  // park, wake, yield, owner_running
   bool exec_memory(const isa::Instr& in, Cycle& local);
+  bool access_memory(const isa::Instr& in, uint64_t addr, Cycle& local);
   // Store buffer: retire, forward, drain (one store at a time, in order, through the port).
   enum class Sb : uint8_t { Done, Wait };
   Sb store_buffer_op(const isa::Instr& in, uint64_t addr, Cycle& local);

@@ -91,6 +91,7 @@ class Assembler {
       fail(1, 1, "line size must be a power of two of at least 8 bytes, got " + std::to_string(opt_.line_bytes));
     parse_all();
     prog_.file = opt_.file;
+    prog_.trace_mode = opt_.tracepoints;
     if (prog_.name.empty()) fail(1, 1, "missing 'lock NAME' line");
     apply_overrides();
     layout();
@@ -159,6 +160,17 @@ class Assembler {
     if (pos == t.size()) return;
     const Token& head = t[pos];
     if (head.kind != TK::Ident) fail(line_, head.col, "expected a statement, got '" + head.text + "'");
+    // `.ontrace STATEMENT`: the statement exists only with workload.tracepoints: on (the
+    // out-of-line code a tracepoint's static key jumps to, e.g. "are there waiters?").
+    if (head.text == ".ontrace") {
+      if (pos + 1 == t.size()) fail(line_, head.col, "expected an instruction after '.ontrace'");
+      if (t[pos + 1].kind == TK::Ident && t[pos + 1].text[0] == '.')
+        fail(line_, t[pos + 1].col, "'.ontrace' takes an instruction, not a directive");
+      const size_t before = pinstrs_.size();
+      parse_instr(t, pos + 1);
+      if (opt_.tracepoints != TraceMode::On) pinstrs_.resize(before);
+      return;
+    }
     if (head.text[0] == '.') return parse_directive(t, pos);
     if (head.text == "lock") return parse_lock(t, pos);
     if (head.text == "capacity") return parse_capacity(t, pos);
@@ -327,6 +339,14 @@ class Assembler {
     if (pi.ops.size() != want) {
       std::string n = want == 0 ? "no operands" : want == 1 ? "1 operand" : std::to_string(want) + " operands";
       fail(line_, m.col, "'" + base + "' takes " + n + ": " + pi.info->usage);
+    }
+    // workload.tracepoints: off removes the site (zero cycles, no micro-op): a label on it
+    // names the next instruction. Its operand is still checked.
+    if (pi.info->op == Op::Trace) {
+      const POperand& o = pi.ops[0];
+      if (o.k != POperand::K::Name) fail(line_, o.col, "expected a tracepoint name, got " + describe(o));
+      if (o.name == "tid" || o.name == "ncpu") fail(line_, o.col, "'" + o.name + "' is reserved");
+      if (opt_.tracepoints == TraceMode::Off) return;
     }
     pinstrs_.push_back(std::move(pi));
   }
@@ -627,7 +647,16 @@ class Assembler {
       fail(line, col, "immediate " + std::to_string(v.imm) + " does not fit in " + std::to_string(bits) + " bits");
   }
 
-  Instr resolve(const PInstr& pi) const {
+  // The index of a tracepoint name in Program::trace_names (added on first use).
+  int64_t trace_id(const std::string& name) {
+    auto& names = prog_.trace_names;
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] == name) return int64_t(i);
+    names.push_back(name);
+    return int64_t(names.size() - 1);
+  }
+
+  Instr resolve(const PInstr& pi) {
     Instr in;
     in.op = pi.info->op;
     in.size = pi.size;
@@ -661,6 +690,7 @@ class Assembler {
           }
           break;
         case 'L': in.target = label(o, L); break;
+        case 'N': in.a = Operand{Operand::Kind::Imm, 0, trace_id(o.name)}; break;
       }
     }
     if (in.op == Op::Work && in.a.kind == Operand::Kind::Imm && in.a.imm < 0)

@@ -78,6 +78,9 @@ std::string disassemble_instr(const Program& p, size_t i) {
           parts.push_back(address(p, in.addr));
         break;
       case 'L': parts.push_back(label_of(p, in.target)); break;
+      case 'N':
+        parts.push_back(size_t(in.a.imm) < p.trace_names.size() ? p.trace_names[size_t(in.a.imm)] : "?");
+        break;
     }
   }
   std::string line = "  " + m;

@@ -54,8 +54,9 @@ const OpInfo kOps[] = {
     {Op::Wake, "wake", "MV", false, "wake [a], n"},
     {Op::Yield, "yield", "", false, "yield"},
     {Op::OwnerRunning, "owner_running", "DR", false, "owner_running rD, rT"},
+    {Op::Trace, "trace", "N", false, "trace NAME"},
 };
-static_assert(std::size(kOps) == size_t(Op::OwnerRunning) + 1, "one entry per Op, in enum order");
+static_assert(std::size(kOps) == size_t(Op::Trace) + 1, "one entry per Op, in enum order");
 }  // namespace
 
 const OpInfo& op_info(Op op) { return kOps[size_t(op)]; }

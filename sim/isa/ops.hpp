@@ -14,6 +14,7 @@ namespace lockstep::isa {
 //   I immediate (number, param, ncpu) or tid
 //   M memory address [..]       A lea address: a bare variable name or [..]
 //   L label
+//   N a bare name (trace NAME): any identifier, not a register
 struct OpInfo {
   Op op;
   const char* name;

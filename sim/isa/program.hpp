@@ -30,6 +30,8 @@ enum class Op : uint8_t {
   IrqSave, IrqRestore, PreemptDisable, PreemptEnable,
   // the OS model (sim/os): futex wait/wake, sched_yield, is a thread on a CPU
   Park, Wake, Yield, OwnerRunning,
+  // observation: a tracepoint site (workload.tracepoints: off drops it at assembly)
+  Trace,
 };
 
 const char* op_name(Op op);  // "li", "faa", "fetch_or", ...
@@ -77,6 +79,12 @@ struct Variable {
   int line = 0;
 };
 
+// workload.tracepoints: what a `trace NAME` site becomes (docs/observe.md "Tracepoints").
+//   Off: no site (the assembler drops it and every `.ontrace` line); Nop: the patched-out
+//   site (machine.core.trace_nop_cycles); On: the probe runs (machine.core.trace_on_cycles
+//   plus a store to the core's trace buffer line) and `.ontrace` lines are assembled.
+enum class TraceMode : uint8_t { Off, Nop, On };
+
 struct Program {
   std::string name;            // from `lock NAME`
   std::string file;            // where it came from (path or "builtin:NAME")
@@ -89,6 +97,9 @@ struct Program {
   int entry_acquire = -1;
   int entry_release = -1;
   std::map<std::string, int> labels;  // every label -> instruction index
+  // Tracepoints: `trace NAME` holds the index of NAME here in Instr::a.imm (first use first).
+  TraceMode trace_mode = TraceMode::Off;
+  std::vector<std::string> trace_names;
 
   int var_index(const std::string& n) const {
     for (size_t i = 0; i < vars.size(); ++i) if (vars[i].name == n) return int(i);
@@ -101,6 +112,7 @@ struct AssembleOptions {
   int ncpu = 1;                            // thread count (sizes `.array x ncpu`, the `ncpu` operand)
   int line_bytes = 64;
   std::map<std::string, int64_t> params;   // overrides (workload.lock_params); unknown name -> error
+  TraceMode tracepoints = TraceMode::Off;  // workload.tracepoints
 };
 
 // Parses and assembles; throws lockstep::InputError("file:line:col: message") on any error.

@@ -48,6 +48,8 @@ enum class Ev : uint8_t {
   Exec,           // one micro-op starts executing: cycle = its start, line, arg = pc, prog = the
                   // program. Emitted only when an observer subscribed with wants_exec (the run
                   // then has fast-forward off); events of one core come in that core's cycle order
+  Tracepoint,     // a `trace NAME` site ran (workload.tracepoints nop|on): what = NAME, line =
+                  // its .lock line, cycle = the op's start
 };
 
 struct Event {
@@ -59,7 +61,8 @@ struct Event {
   uint64_t arg = 0;
   // Coherence events (Bus*, Net*) only:
   uint64_t addr = 0;          // the cache line (line number, not byte address)
-  const char* what = nullptr; // request or message name (a string literal)
+  const char* what = nullptr; // request or message name (a string literal); Tracepoint: its
+                              // name (alive as long as the lock's Program)
   int peer = -1;
   int count = 0;
   int home = -1;

@@ -196,6 +196,8 @@ RunResult run_experiment(const config::Experiment& exp, const RunOptions& opt, c
       const size_t slot = progress.started(label);
       try {
         sim::SimOptions so;
+        so.snapshot_path = (fs::path(stats_path).parent_path() / "snapshots.txt").string();
+        so.snapshot_every = opt.snapshot_every;
         if (!opt.trace_format.empty()) {
           so.trace_format = opt.trace_format;
           const fs::path pdir = fs::path(stats_path).parent_path();

@@ -37,6 +37,7 @@ struct RunOptions {
   std::string trace_format;         // "" = no trace; else text|perfetto|vcd or a comma list of them:
                                     // DIR/points/POINT/trace.txt, trace.json, trace.vcd (docs/trace.md)
   bool trace_warmup = false;        // traces include the warm-up
+  uint64_t snapshot_every = 0;      // --snapshot-every: DIR/points/POINT/snapshots.txt (also at exit 3/4)
   std::vector<std::string> argv;    // for the manifest
   std::ostream* progress = nullptr; // progress lines go here (stderr), nullptr = none
   double heartbeat_seconds = 2;     // a line (cycle, acquisitions) per point running longer than this; 0 = none

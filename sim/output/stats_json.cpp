@@ -104,6 +104,11 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
     j["profile"] = {{"delivery", f.delivery}, {"period_cycles", f.period_cycles}, {"samples", f.samples},
                     {"sampled", std::move(sampled)}, {"exact", std::move(exact)}};
   }
+  if (!st.tracepoints.empty()) {
+    ojson tp = ojson::object();
+    for (const auto& [name, n] : st.tracepoints) tp[name] = n;
+    j["tracepoints"] = std::move(tp);
+  }
 
   const auto& c = st.coherence;
   ojson coh;

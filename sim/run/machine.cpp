@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
 
 #include "common/error.hpp"
 #include "coherence/split_table.hpp"
@@ -48,6 +51,9 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
     profiler_ = std::make_unique<observe::Profiler>(p_.workload.threads, uint64_t(p_.profile.period_cycles),
                                                     p_.profile.delivery, &cs_, Cycle(p_.machine.core.alu_cycles));
     stream_.subscribe(profiler_.get(), true);
+  if (lock_.trace_mode != isa::TraceMode::Off && !lock_.trace_names.empty()) {
+    tracepoints_ = std::make_unique<observe::TracepointCounter>(lock_.trace_names);
+    stream_.subscribe(tracepoints_.get());
   }
   harness_ = std::make_unique<workload::Harness>(engine_, p_, lock_, cs_, kArenaBase, stream_);
   if (p_.machine.llc.enabled)
@@ -97,6 +103,28 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   });
   harness_->on_close([this](Cycle) { closed_ = std::make_unique<stats::Point>(collect()); });
 
+  if (!opt.snapshot_path.empty()) {
+    observe::Snapshots::Options so;
+    so.threads = p_.workload.threads;
+    so.cores = p_.machine.cores;
+    so.lock = lock_.name + " (" + lock_.file + ")";
+    so.capacity = lock_.capacity;
+    so.every = Cycle(opt.snapshot_every);
+    so.symbol = [this](int core) -> std::string {
+      if (size_t(core) >= cores_.size()) return "idle";  // a core without a thread
+      const cpu::Thread* t = cores_[size_t(core)]->thread();
+      if (!t) return "idle";
+      switch (t->phase) {
+        case cpu::Phase::CS: return "cs";
+        case cpu::Phase::Outside: return "outside";
+        case cpu::Phase::Done: return "done";
+        default: return t->ctx && t->ctx->prog ? observe::symbol_at(*t->ctx->prog, t->pc) : "idle";
+      }
+    };
+    snapshots_ = std::make_unique<observe::Snapshots>(std::move(so));
+    snapshot_path_ = opt.snapshot_path;
+    stream_.subscribe(snapshots_.get());
+  }
   if (!opt.trace_format.empty()) {
     trace::Options to;
     to.warmup = opt.trace_warmup;
@@ -254,7 +282,35 @@ uint64_t Machine::peek(uint64_t addr, unsigned size) {
   return v;
 }
 
+// Exit 3 and 4 always leave a snapshot of who held and who waited (docs/observe.md).
 stats::Point Machine::run() {
+  try {
+    stats::Point out = run_workload();
+    write_snapshots("");
+    return out;
+  } catch (const CorrectnessError& e) {
+    write_snapshots(std::string("exit 3: ") + e.what());
+    throw;
+  } catch (const NoProgressError& e) {
+    write_snapshots(std::string("exit 4: ") + e.what());
+    throw;
+  }
+}
+
+void Machine::write_snapshots(const std::string& final_reason) {
+  if (!snapshots_) return;
+  if (!final_reason.empty()) snapshots_->take(engine_.now(), final_reason.substr(0, final_reason.find('\n')));
+  if (snapshots_->taken() == 0) return;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(snapshot_path_).parent_path(), ec);
+  std::ofstream f(snapshot_path_, std::ios::binary | std::ios::trunc);
+  f << "# lockstep holder snapshots: point " << p_.name << ", lock " << lock_.name << ", " << p_.workload.threads
+    << " threads on " << p_.machine.cores << " cores; cycles count from the start of the run (warm-up included)\n"
+    << snapshots_->text();
+  if (!f) throw std::runtime_error("cannot write " + snapshot_path_);
+}
+
+stats::Point Machine::run_workload() {
   struct NullClient : coherence::MemClient {
     void perform(uint8_t*) override {}
     void miss_done() override {}
@@ -311,6 +367,7 @@ stats::Point Machine::collect() const {
   metrics_->fill(out);
   if (irqsoff_) irqsoff_->fill(out);
   if (profiler_) profiler_->fill(out, harness_->end_cycle());
+  if (tracepoints_) tracepoints_->fill(out);
   out.coherence = ctr_;
   if (fabric_) {
     fabric_->fill_stats(out.coherence);

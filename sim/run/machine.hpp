@@ -24,6 +24,8 @@
 #include "observe/lock_metrics.hpp"
 #include "os/scheduler.hpp"
 #include "observe/profiler.hpp"
+#include "observe/snapshot.hpp"
+#include "observe/tracepoints.hpp"
 #include "run/simulate.hpp"
 #include "stats/stats.hpp"
 #include "trace/context.hpp"
@@ -88,6 +90,11 @@ class Machine {
   std::unique_ptr<observe::LockMetrics> metrics_;
   std::unique_ptr<observe::IrqsOff> irqsoff_;     // when the workload can turn interrupts/preemption off
   std::unique_ptr<observe::Profiler> profiler_;   // profile.period_cycles > 0
+  std::unique_ptr<observe::TracepointCounter> tracepoints_;  // workload.tracepoints nop|on
+  std::unique_ptr<observe::Snapshots> snapshots_;  // SimOptions::snapshot_path
+  std::string snapshot_path_;
+  stats::Point run_workload();
+  void write_snapshots(const std::string& final_reason);  // "" = no final snapshot
   std::unique_ptr<workload::Harness> harness_;
   std::unique_ptr<os::Scheduler> os_;     // the OS model, when the point needs it (os::needed)
   // Cores that run threads: one per thread, at most machine.cores (the OS model shares them).

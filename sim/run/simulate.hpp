@@ -17,6 +17,10 @@ struct SimOptions {
   std::string trace_format;   // "" = no trace; else text|perfetto|vcd or a comma list (docs/trace.md)
   std::string trace_path;     // where the text trace goes; the others beside it (trace.json, trace.vcd)
   bool trace_warmup = false;  // traces include the warm-up
+  // Holder snapshots (docs/observe.md): written to snapshot_path when any was taken — every
+  // snapshot_every cycles (0: none) and always at exit 3 and 4. "" = no snapshots at all.
+  std::string snapshot_path;
+  uint64_t snapshot_every = 0;
   // Called every kHeartbeatEvents events with the simulated cycle and the acquisitions so
   // far (warm-up included), for progress reports; empty = never (the run pays nothing).
   std::function<void(uint64_t cycle, int64_t acquisitions)> heartbeat;

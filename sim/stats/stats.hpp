@@ -113,6 +113,9 @@ struct Point {
   // Text files an observer writes beside stats.json: path relative to the point's folder
   // (e.g. "latency_hist/irqsoff/CPU0", "profile.txt") -> contents.
   std::vector<std::pair<std::string, std::string>> files;
+  // workload.tracepoints nop|on: NAME -> `trace NAME` executions in the measured window (every
+  // name the lock uses, 0 included); empty with tracepoints off (stats.json leaves it out).
+  std::map<std::string, uint64_t> tracepoints;
   Coherence coherence;
   std::vector<PerCore> per_core;
   Interrupts interrupts;

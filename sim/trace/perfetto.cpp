@@ -82,6 +82,7 @@ void PerfettoWriter::on(const observe::Event& e) {
     default: break;
   }
   if (!recording_) return;
+  if (core_event(e)) return;
   nlohmann::ordered_json j;
   const std::string var = names_.access(e.core, e.addr);
   if (e.kind == Ev::BusGrant) {
@@ -145,6 +146,54 @@ void PerfettoWriter::on(const observe::Event& e) {
     j["ts"] = e.cycle + e.dur;
     put(j);
   }
+}
+
+// Tracepoints (instant events) and interrupt activity (async spans on the core's track):
+// handlers from IrqEnter to IrqExit, irqs-off sections from IrqsOff to IrqsOn.
+bool PerfettoWriter::core_event(const observe::Event& e) {
+  using observe::Ev;
+  if (e.core < 0 || e.core >= ctx_.cores) return e.kind == Ev::Tracepoint || (e.kind >= Ev::IrqsOff && e.kind <= Ev::Exec);
+  nlohmann::ordered_json j;
+  j["pid"] = kCoresPid;
+  j["tid"] = e.core;
+  j["ts"] = e.cycle;
+  Core& c = cores_[size_t(e.core)];
+  auto async = [&](const char* ph, const std::string& name, const char* cat, uint64_t id) {
+    j["ph"] = ph;
+    j["name"] = name;
+    j["cat"] = cat;
+    j["id"] = id;
+  };
+  switch (e.kind) {
+    case Ev::Tracepoint:
+      j["ph"] = "i";
+      j["s"] = "t";
+      j["name"] = e.what ? e.what : "tracepoint";
+      j["cat"] = "tracepoint";
+      j["args"] = {{"line", e.line}};
+      break;
+    case Ev::IrqEnter:
+    case Ev::IrqExit: {
+      // The raise id names the handler's span; offset so it never meets a message's id.
+      const std::string name = std::string("irq ") + (e.what ? e.what : "");
+      async(e.kind == Ev::IrqEnter ? "b" : "e", name, "irq", (uint64_t(1) << 40) + e.arg);
+      break;
+    }
+    case Ev::IrqsOff:
+      if (c.irqs_off_id) return true;
+      c.irqs_off_id = (uint64_t(2) << 40) + ++irqs_off_spans_;
+      async("b", "irqs-off", "irqsoff", c.irqs_off_id);
+      j["args"] = {{"by", e.what ? e.what : (e.arg ? "interrupt entry" : "irq_save")}};
+      break;
+    case Ev::IrqsOn:
+      if (!c.irqs_off_id) return true;
+      async("e", "irqs-off", "irqsoff", c.irqs_off_id);
+      c.irqs_off_id = 0;
+      break;
+    default: return e.kind >= Ev::IrqsOff && e.kind <= Ev::Exec;  // nothing drawn for the others
+  }
+  put(j);
+  return true;
 }
 
 void PerfettoWriter::finish(Cycle end) {

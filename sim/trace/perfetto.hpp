@@ -27,7 +27,10 @@ class PerfettoWriter : public Writer {
   struct Core {
     const char* phase = nullptr;  // the span in progress (nullptr: none yet)
     Cycle since = 0;
+    uint64_t irqs_off_id = 0;     // the open irqs-off span's id (0: interrupts on)
   };
+  bool core_event(const observe::Event& e);  // tracepoints, irqs: true when handled
+  uint64_t irqs_off_spans_ = 0;
   void put(const nlohmann::ordered_json& j);
   void span(int core, const char* next, Cycle at);  // ends the core's span, starts `next`
 

@@ -37,6 +37,19 @@ void TextWriter::on(const observe::Event& e) {
     case Ev::ReleaseCall: out_ << e.cycle << " core" << e.core << " release-call\n"; break;
     case Ev::ReleaseReturn: out_ << e.cycle << " core" << e.core << " release-return\n"; break;
     case Ev::WindowClose: out_ << e.cycle << " window closes\n"; break;
+    case Ev::Tracepoint:
+      out_ << e.cycle << " core" << e.core << " tracepoint " << (e.what ? e.what : "?") << " line " << e.line << "\n";
+      break;
+    case Ev::IrqRaise: case Ev::IrqEnter: case Ev::IrqExit:
+      out_ << e.cycle << " core" << e.core << (e.kind == Ev::IrqRaise ? " irq-raise " : e.kind == Ev::IrqEnter ? " irq-enter " : " irq-exit ")
+           << (e.what ? e.what : "?") << " id " << e.arg << "\n";
+      break;
+    case Ev::IrqsOff: case Ev::IrqsOn:
+      out_ << e.cycle << " core" << e.core << (e.kind == Ev::IrqsOff ? " irqs-off" : " irqs-on")
+           << (e.what ? std::string(" ") + e.what : std::string()) << (e.arg ? " (interrupt)" : "") << "\n";
+      break;
+    case Ev::PreemptOff: out_ << e.cycle << " core" << e.core << " preempt-off\n"; break;
+    case Ev::PreemptOn: out_ << e.cycle << " core" << e.core << " preempt-on\n"; break;
     case Ev::BusGrant:
       out_ << e.cycle << " core" << e.core << " " << e.what << " " << line_of(e.core, e.addr) << " data "
            << (e.peer == -2 ? "none" : e.peer >= 0 ? "core" + std::to_string(e.peer) : std::string("memory")) << " inv "

@@ -168,7 +168,7 @@ void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
     t.ctr.cycles_spinning += waited - std::min(waited, t.acquire_off_cpu);
   }
   t.acquired_at = now;
-  emit(observe::Ev::AcquireReturn, now, core, t, t.wait_line);
+  emit(observe::Ev::AcquireReturn, now, core, t, t.wait_line, 1);  // arg 1: it holds the lock (event.hpp)
   ++total_;
   if (total_ > warm_total_ && counted) {
     ++measured_;

@@ -66,6 +66,13 @@ class Harness : public Component {
   void micro_op(const cpu::Core& core) {
     if (++since_progress_ == livelock_limit_) report_livelock(core);
   }
+  // A `trace NAME` site ran on `core` at `at` (workload.tracepoints nop|on): an event only.
+  void tracepoint(int core, const cpu::Thread& t, Cycle at, int line, const char* name) const {
+    if (!stream_.active()) return;
+    observe::Event e{observe::Ev::Tracepoint, at, core, t.id, line, 0};
+    e.what = name;
+    stream_.emit(e);
+  }
   // With fast-forward off: every live core spins on a fixed point and nothing is in flight.
   void check_stuck(Cycle now);
   [[noreturn]] void report_stuck(Cycle now, const std::string& why);
@@ -85,8 +92,8 @@ class Harness : public Component {
   void check_capacity(Cycle now, const std::string& who);  // exit 3 when over capacity
   void open_window(int core, Cycle now);
   [[noreturn]] void report_livelock(const cpu::Core& core);
-  void emit(observe::Ev kind, Cycle at, int core, const cpu::Thread& t, int line = 0) const {
-    if (stream_.active()) stream_.emit(observe::Event{kind, at, core, t.id, line, 0});
+  void emit(observe::Ev kind, Cycle at, int core, const cpu::Thread& t, int line = 0, uint64_t arg = 0) const {
+    if (stream_.active()) stream_.emit(observe::Event{kind, at, core, t.id, line, arg});
   }
 
   Engine& engine_;

@@ -60,6 +60,8 @@ isa::Program load_lock(const config::Point& point) {
   // Interrupt handlers that take the lock are lock users of their own (tid threads + core).
   if (point.machine.interrupts.handler_takes_lock) opt.ncpu += point.machine.cores;
   opt.line_bytes = point.machine.l1.line_bytes;
+  const std::string& tp = point.workload.tracepoints;
+  opt.tracepoints = tp == "on" ? isa::TraceMode::On : tp == "nop" ? isa::TraceMode::Nop : isa::TraceMode::Off;
   // Parameters the lock does not declare: named at their YAML line, with the nearest one.
   std::vector<std::string> declared;
   for (const auto& [name, value] : isa::assemble(text, opt).params) declared.push_back(name);
