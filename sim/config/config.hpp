@@ -114,6 +114,9 @@ struct WorkloadCfg {
   int64_t duration_cycles = 0;           // > 0: time-window mode (loop until the window closes)
   CriticalSectionCfg critical_section;
   OutsideCfg outside;
+  // A lock that can fail (`.can_fail`): the failed thread waits this long, then calls acquire again.
+  struct OnFailureCfg { int64_t retry_after_cycles = 0; } on_failure;
+  double read_fraction = 0;              // reader-writer locks: each acquisition is a read with this probability
 };
 
 struct RunCfg {

@@ -142,6 +142,10 @@ std::vector<Key> build_table() {
       {"workload.outside.min", T::Int, AT(workload.outside.min), 0, 1000000000, {}, "uniform: lowest, at most max", ""},
       {"workload.outside.max", T::Int, AT(workload.outside.max), 0, 1000000000, {}, "uniform: highest", ""},
       {"workload.outside.mean", T::Float, AT(workload.outside.mean), 0, 1e9, {}, "exponential: mean cycles", ""},
+      {"workload.on_failure.retry_after_cycles", T::Int, AT(workload.on_failure.retry_after_cycles), 0, 1000000000, {},
+       "a lock that can fail (`.can_fail`): cycles a thread waits after a failed acquire before calling it again", "0"},
+      {"workload.read_fraction", T::Float, AT(workload.read_fraction), 0, 1, {},
+       "reader-writer locks (a `read_acquire:` section): probability that an acquisition is a read (seeded)", "0"},
 
       {"run.max_cycles", T::Int, AT(run.max_cycles), 1, kMaxI64, {}, "stop with exit 4 when the workload is not done by then", ""},
       {"run.fast_forward", T::Bool, AT(run.fast_forward), 0, 0, {}, "skip spin iterations that hit in L1 (results are identical)", ""},

@@ -39,6 +39,9 @@ struct Thread {
   stats::PerCore ctr;
   Cycle acquire_start = 0, acquired_at = 0;
   int wait_line = 0;           // .lock line of the first wait loop of this acquire (0: none)
+  bool retrying = false;       // the last acquire failed: the next call is a retry of the same acquisition
+  bool reading = false;        // reader-writer locks: this acquisition is a read
+  SplitMix64 rw_rng;           // reader-writer locks: read or write, per acquisition
 
   void call(Context& c, int entry) {
     ctx = &c;

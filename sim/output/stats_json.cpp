@@ -80,6 +80,28 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
     j["release_us"] = distribution_us(st.release, ghz);
   }
   if (st.lockstat.present) j["lockstat"] = lockstat_json(st.lockstat);
+  {  // failed acquires (locks declaring .can_fail; 0 for the others)
+    uint64_t failures = 0;
+    for (const auto& pc : st.per_core) failures += pc.acquire_failures;
+    j["acquire_failures"] = failures;
+  }
+  if (st.trylock.present) {
+    ojson hist = ojson::object();
+    for (const auto& [w, n] : st.trylock.waiters_seen_hist) hist[std::to_string(w)] = n;
+    ojson holders = ojson::object();
+    for (const auto& [h, n] : st.trylock.holder_seen) holders[h < 0 ? std::string("unknown") : std::to_string(h)] = n;
+    j["trylock"] = {{"attempts", st.trylock.attempts},
+                    {"failures", st.trylock.failures},
+                    {"waiters_seen_hist", std::move(hist)},
+                    {"holder_seen", std::move(holders)}};
+  }
+  if (st.rw.present)
+    j["rw"] = {{"reads", st.rw.reads},
+               {"writes", st.rw.writes},
+               {"max_readers", st.rw.max_readers},
+               {"overlapped_reads", st.rw.overlapped_reads},
+               {"read_wait_cycles", distribution(st.rw.read_wait)},
+               {"write_wait_cycles", distribution(st.rw.write_wait)}};
 
   const auto& c = st.coherence;
   ojson coh;
@@ -121,7 +143,8 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
                      {"l1_hits", pc.l1_hits},
                      {"l1_misses", pc.l1_misses},
                      {"cycles_acquiring", pc.cycles_acquiring},
-                     {"cycles_in_cs", pc.cycles_in_cs}});
+                     {"cycles_in_cs", pc.cycles_in_cs},
+                     {"acquire_failures", pc.acquire_failures}});
   }
   j["per_core"] = std::move(cores);
 

@@ -47,6 +47,24 @@ struct PerCore {
   uint64_t cycles_acquiring = 0;    // acquire call -> return
   uint64_t cycles_in_cs = 0;
   uint64_t spin_iterations_skipped = 0;  // fast-forward; not part of the deterministic compare
+  uint64_t acquire_failures = 0;    // acquires that returned r0 = 0 (locks declaring `.can_fail`)
+};
+
+// A try-lock that reports what it saw (`.trylock_info`: r1 = waiters observed, r2 = holder + 1).
+struct Trylock {
+  bool present = false;
+  uint64_t attempts = 0, failures = 0;
+  std::map<uint64_t, uint64_t> waiters_seen_hist;  // r1 value -> attempts that saw it
+  std::map<int64_t, uint64_t> holder_seen;         // holder thread (-1 = unknown) -> failed attempts
+};
+
+// A reader-writer lock (`read_acquire:`/`read_release:` sections, workload.read_fraction).
+struct ReaderWriter {
+  bool present = false;
+  uint64_t reads = 0, writes = 0;   // measured acquisitions of each kind
+  uint64_t max_readers = 0;         // most readers holding it at once
+  uint64_t overlapped_reads = 0;    // read acquisitions that found another reader inside
+  Histogram read_wait, write_wait;  // acquire call -> return, by kind
 };
 
 struct Point {
@@ -58,6 +76,8 @@ struct Point {
   Histogram release;                // release call -> return
   uint64_t reacquires = 0;          // acquisitions by the last releaser while another waited
   Lockstat lockstat;
+  Trylock trylock;
+  ReaderWriter rw;
   Coherence coherence;
   std::vector<PerCore> per_core;
   uint64_t events = 0;              // engine events (host-side figure; not in stats.json)
