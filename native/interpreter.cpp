@@ -386,6 +386,11 @@ Interpreter::Exit Interpreter::run(int entry) {
         if (depth == 0) { pc_ = pc; goto out; }
         next = stack[--depth];
         break;
+      // Bookkeeping only: a user thread cannot disable interrupts or preemption.
+      case Op::IrqSave: rd = irqs_on_; irqs_on_ = 0; break;
+      case Op::IrqRestore: irqs_on_ = val(d.a) != 0; break;
+      case Op::PreemptDisable: ++preempt_count_; break;
+      case Op::PreemptEnable: --preempt_count_; break;
     }
     // Every loop passes a backward branch, so checking there bounds how long a stop request
     // waits without costing the straight-line code anything.

@@ -113,6 +113,10 @@ class Interpreter {
   uint64_t sev_seen_ = 0;
   int stx_fail_streak_ = 0;
   uint64_t stx_fallbacks_ = 0;
+  // irq_save/irq_restore and preempt_disable/enable: user space cannot mask interrupts or
+  // preemption, so natively they only keep this thread's flag and count (docs/native.md).
+  uint64_t irqs_on_ = 1;
+  int64_t preempt_count_ = 0;
 };
 
 }  // namespace lockstep::native

@@ -1,7 +1,8 @@
 // A set of core ids 0..n-1 as a two-level bitset: a bit per core and a summary bit per
 // 64-core word that is not empty. Insert, erase and contains are O(1); the first member at
 // or after an id, and each next one, costs O(1 + n / 4096) (one summary word covers 4,096
-// cores), so a bus arbiter or a snoop over few members never scans every core.
+// cores), so a bus arbiter or a snoop over few members never scans every core. size() is
+// counted, not scanned (a directory asks "how many other sharers?" on every request).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -20,13 +21,22 @@ class CoreSet {
   }
   int capacity() const { return n_; }
   void insert(int c) {
-    words_[size_t(c) >> 6] |= bit(c);
+    uint64_t& w = words_[size_t(c) >> 6];
+    if (w & bit(c)) return;
+    w |= bit(c);
     summary_[size_t(c) >> 12] |= bit(c >> 6);
+    ++size_;
   }
   void erase(int c) {
     uint64_t& w = words_[size_t(c) >> 6];
+    if (!(w & bit(c))) return;
     w &= ~bit(c);
     if (!w) summary_[size_t(c) >> 12] &= ~bit(c >> 6);
+    --size_;
+  }
+  int size() const { return size_; }  // members, kept as they come and go: O(1)
+  void clear() {                      // O(members + n / 4096)
+    for (int c = next(0); c >= 0; c = next(c + 1)) erase(c);
   }
   bool contains(int c) const { return words_[size_t(c) >> 6] & bit(c); }
   // The smallest member >= from, or -1.
@@ -54,6 +64,7 @@ class CoreSet {
  private:
   static uint64_t bit(int i) { return uint64_t(1) << (i & 63); }
   int n_ = 0;
+  int size_ = 0;
   std::vector<uint64_t> words_, summary_;
 };
 

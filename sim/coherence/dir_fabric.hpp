@@ -17,6 +17,7 @@
 
 #include "coherence/dir_msg.hpp"
 #include "coherence/memory.hpp"
+#include "common/flat_map.hpp"
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "observe/event.hpp"
@@ -93,7 +94,7 @@ class DirFabric : public Component {
   int64_t alive_ = 0;
   // Last arrival per (sender endpoint, receiver endpoint); endpoints: L1 c = c, home h = cores + h.
   std::vector<Cycle> last_arrival_;
-  std::unordered_map<uint64_t, Cycle> last_arrival_sparse_;  // more than kDensePairs endpoints
+  FlatMap<Cycle> last_arrival_sparse_;    // more than kDensePairs endpoints
   static constexpr size_t kDensePairs = 512;
   size_t endpoints_;
   std::array<uint64_t, size_t(MsgType::kCount)> by_type_{};

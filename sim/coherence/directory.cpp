@@ -11,16 +11,6 @@ namespace lockstep::coherence {
 
 using namespace dir;
 
-int Directory::Entry::count_except(int c) const {
-  int n = 0;
-  for (size_t w = 0; w < sharers.size(); ++w) {
-    uint64_t bits = sharers[w];
-    if (c >= 0 && size_t(c / 64) == w) bits &= ~(uint64_t(1) << (c % 64));
-    n += __builtin_popcountll(bits);
-  }
-  return n;
-}
-
 Directory::Directory(const ControllerSpec& spec, const config::MachineCfg& m, Engine& e, DirFabric& fab)
     : spec_(spec), engine_(e), fab_(fab), ctr_(fab.counters()), cores_(m.cores), occupancy_(m.directory.occupancy_cycles),
       memory_latency_(m.memory.latency_cycles), homes_(size_t(fab.homes())),
@@ -101,7 +91,7 @@ void Directory::process(uint32_t i) {
   Home& home = homes_[size_t(h)];
   auto [it, fresh] = home.lines.try_emplace(line);
   Entry& e = it->second;
-  if (fresh) e.sharers.assign(size_t((cores_ + 63) / 64), 0);
+  if (fresh) e.sharers.resize(cores_);
   int ev = classify(e, m);
   const Transition& tr = spec_.at(e.state, ev);
   if (!tr.defined) {
@@ -121,8 +111,6 @@ void Directory::process(uint32_t i) {
     if (e.owner < 0)
       throw CorrectnessError("protocol: " + spec_.describe(e.state, ev) + " runs " + what + " but the directory has no owner");
   };
-  auto bit = [&](int c) -> uint64_t& { return e.sharers[size_t(c / 64)]; };
-  auto mask = [](int c) { return uint64_t(1) << (c % 64); };
   Cycle now = engine_.now();
   for (uint8_t a : tr.actions) {
     switch (Action(a)) {
@@ -149,11 +137,8 @@ void Directory::process(uint32_t i) {
         break;
       }
       case sendInvToSharers:
-        for (size_t w = 0; w < e.sharers.size(); ++w)
-          for (uint64_t bits = e.sharers[w]; bits; bits &= bits - 1) {
-            int c = int(w * 64) + __builtin_ctzll(bits);
-            if (c != m.req) fab_.send(make(MsgType::Inv, m, c), now);
-          }
+        for (int c = e.sharers.next(0); c >= 0; c = e.sharers.next(c + 1))
+          if (c != m.req) fab_.send(make(MsgType::Inv, m, c), now);
         break;
       case fwdGetSToOwner:
         need_owner("fwdGetSToOwner");
@@ -167,13 +152,13 @@ void Directory::process(uint32_t i) {
         break;
       }
       case sendPutAck: fab_.send(make(MsgType::PutAck, m, m.req), now); break;
-      case addReqToSharers: bit(m.req) |= mask(m.req); break;
-      case removeReqFromSharers: bit(m.req) &= ~mask(m.req); break;
+      case addReqToSharers: e.sharers.insert(m.req); break;
+      case removeReqFromSharers: e.sharers.erase(m.req); break;
       case addOwnerToSharers:
         need_owner("addOwnerToSharers");
-        bit(e.owner) |= mask(e.owner);
+        e.sharers.insert(e.owner);
         break;
-      case clearSharers: std::fill(e.sharers.begin(), e.sharers.end(), 0); break;
+      case clearSharers: e.sharers.clear(); break;
       case setOwnerToReq: e.owner = m.req; break;
       case clearOwner: e.owner = -1; break;
       case writeMemory:

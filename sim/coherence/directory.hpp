@@ -17,6 +17,7 @@
 #include "coherence/dir_fabric.hpp"
 #include "coherence/protocol.hpp"
 #include "config/config.hpp"
+#include "bus/core_set.hpp"
 #include "engine/engine.hpp"
 
 namespace lockstep::coherence {
@@ -26,10 +27,10 @@ class Directory : public Component {
   struct Entry {
     int state = 0;                  // index into the directory table's states; 0 = I
     int owner = -1;                 // the owning (or, MESIF, forwarding) L1; -1 = none
-    std::vector<uint64_t> sharers;  // bitset over the L1s
+    CoreSet sharers;                // the L1s with a copy (two-level bitset, counted)
     std::deque<uint32_t> stalled;   // requests waiting for this line to change state
-    bool sharer(int c) const { return (sharers[size_t(c / 64)] >> (c % 64)) & 1; }
-    int count_except(int c) const;
+    bool sharer(int c) const { return sharers.contains(c); }
+    int count_except(int c) const { return sharers.size() - (c >= 0 && sharers.contains(c) ? 1 : 0); }
   };
 
   Directory(const ControllerSpec& spec, const config::MachineCfg& m, Engine& e, DirFabric& fab);

@@ -79,6 +79,15 @@ struct DirectoryCfg {
   std::string home = "interleaved";      // interleaved | node:N (pinned to one node)
 };
 
+// Interrupts per core (sim/cpu/irq.hpp, docs/model.md "Interrupts"); 0 = that source is off.
+struct InterruptsCfg {
+  int64_t timer_period_cycles = 0;       // periodic timer; core c's first at period + c*period/cores
+  int64_t timer_handler_cycles = 0;
+  double device_rate_per_mcycle = 0;     // device interrupts: Poisson, mean raises per 10^6 cycles
+  int64_t device_handler_cycles = 0;
+  bool handler_takes_lock = false;       // the handler acquires and releases the workload's lock
+};
+
 struct MachineCfg {
   int cores = 16;
   double clock_ghz = 3.0;
@@ -90,6 +99,7 @@ struct MachineCfg {
   LlcCfg llc;
   InterconnectCfg interconnect;
   DirectoryCfg directory;
+  InterruptsCfg interrupts;
 };
 
 struct CriticalSectionCfg {
@@ -117,6 +127,7 @@ struct WorkloadCfg {
   // A lock that can fail (`.can_fail`): the failed thread waits this long, then calls acquire again.
   struct OnFailureCfg { int64_t retry_after_cycles = 0; } on_failure;
   double read_fraction = 0;              // reader-writer locks: each acquisition is a read with this probability
+  bool irqsave = false;                  // spin_lock_irqsave / spin_unlock_irqrestore around the lock
 };
 
 struct RunCfg {

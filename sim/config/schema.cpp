@@ -117,6 +117,18 @@ std::vector<Key> build_table() {
       {"machine.directory.home", T::Home, AT(machine.directory.home), 0, 0, {},
        "interleaved (by line over the nodes) or node:N (all lines at node N)", ""},
 
+      {"machine.interrupts.timer_period_cycles", T::Int, AT(machine.interrupts.timer_period_cycles), 0, kMaxI64, {},
+       "a timer interrupt per core every this many cycles (core c's first at period + c*period/cores); 0 = no timer", "0"},
+      {"machine.interrupts.timer_handler_cycles", T::Int, AT(machine.interrupts.timer_handler_cycles), 0, 1e12, {},
+       "cycles the timer interrupt's handler runs on the core", "0"},
+      {"machine.interrupts.device_rate_per_mcycle", T::Float, AT(machine.interrupts.device_rate_per_mcycle), 0, 1e6, {},
+       "device interrupts per core: a seeded Poisson process with this many raises per million cycles; 0 = none", "0"},
+      {"machine.interrupts.device_handler_cycles", T::Int, AT(machine.interrupts.device_handler_cycles), 0, 1e12, {},
+       "cycles the device interrupt's handler runs on the core", "0"},
+      {"machine.interrupts.handler_takes_lock", T::Bool, AT(machine.interrupts.handler_takes_lock), 0, 0, {},
+       "the handler acquires and releases the workload's lock around its cycles (without workload.irqsave an "
+       "interrupt on the holder's core is the self-deadlock: exit 4)", "false"},
+
       {"workload.lock", T::Lock, AT(workload.lock), 0, 0, {},
        "a built-in lock (`lockstep list locks`) or a path to a .lock file (relative to the file it is written in)", ""},
       {"workload.lock_params", T::IntMap, AT(workload.lock_params), 0, 0, {},
@@ -146,6 +158,10 @@ std::vector<Key> build_table() {
        "a lock that can fail (`.can_fail`): cycles a thread waits after a failed acquire before calling it again", "0"},
       {"workload.read_fraction", T::Float, AT(workload.read_fraction), 0, 1, {},
        "reader-writer locks (a `read_acquire:` section): probability that an acquisition is a read (seeded)", "0"},
+
+      {"workload.irqsave", T::Bool, AT(workload.irqsave), 0, 0, {},
+       "spin_lock_irqsave: the harness does irq_save before acquire and irq_restore right after release returns "
+       "(one ALU micro-op each)", "false"},
 
       {"run.max_cycles", T::Int, AT(run.max_cycles), 1, kMaxI64, {}, "stop with exit 4 when the workload is not done by then", ""},
       {"run.fast_forward", T::Bool, AT(run.fast_forward), 0, 0, {}, "skip spin iterations that hit in L1 (results are identical)", ""},

@@ -29,6 +29,7 @@ bool is_pure(Op op) {
     case Op::St: case Op::Xchg: case Op::Cas: case Op::Faa: case Op::FetchOr:
     case Op::FetchAnd: case Op::Tas: case Op::Ldx: case Op::Stx: case Op::Call: case Op::Ret:
     case Op::Rand: case Op::Now: case Op::Sev: case Op::Wfe: case Op::Prefetchw:
+    case Op::IrqSave: case Op::IrqRestore: case Op::PreemptDisable: case Op::PreemptEnable:
       return false;
     default:
       return true;
@@ -48,9 +49,12 @@ void Core::run(Thread& t, Cycle at) {
   if (t.phase != Phase::Done) engine_.schedule(at, kCore, uint32_t(id_), this, kStep);
 }
 
-void Core::handle(int kind, uint64_t) {
+void Core::handle(int kind, uint64_t arg) {
   if (kind == kStep) step();
   else if (kind == kDrain) drain();
+  else if (kind == kRaise) on_raise();
+  // Outside work ends (or a pending interrupt is taken in it); not when an interrupt moved the end.
+  else if (kind == kOutsideEnd && arg == outside_token_ && !irq_.in_handler) step();
 }
 
 uint64_t Core::operand(const isa::Operand& o) const {
@@ -75,9 +79,13 @@ void Core::step() {
   Cycle now = engine_.now();
   Cycle local = now;
   const auto& cc = core_cfg_;
-  if (t_->phase == Phase::Outside) {  // outside work done: acquire again
-    harness_.begin_acquire(*t_, id_, now);
-    if (t_->phase == Phase::Done) return;
+  if (t_->phase == Phase::Outside && !irq_.in_handler) {
+    if (now < outside_end_) {  // an interrupt arrives during the outside work
+      if (!irq_outside(now)) return;
+    } else {                   // outside work done: acquire again
+      harness_.begin_acquire(*t_, id_, now);
+      if (t_->phase == Phase::Done) return;
+    }
   }
   for (;;) {
     // Private work never needs an event, but a runaway private loop must not hang the host.
@@ -85,10 +93,18 @@ void Core::step() {
       engine_.schedule(local, kCore, uint32_t(id_), this, kStep);
       return;
     }
+    // A micro-op boundary: interrupts raised by now are seen, and one is taken if it can be.
+    if (irq_check(local) && !irq_boundary(now, local)) return;
+    if (t_->irq_save_pending) {  // workload.irqsave: spin_lock_irqsave's save, before acquire
+      harness_irq_save(local);
+      local += Cycle(cc.alu_cycles);
+      continue;
+    }
     const auto& code = t_->ctx->prog->code;
     const isa::Instr& in = code[size_t(t_->pc)];
     auto& r = t_->ctx->regs;
     if (!is_pure(in.op)) { spin_pure_ = false; spinning_ = false; }
+    if (track_bounds_ && spin_pure_) record_bound(local);
 
     if (isa::is_memory(in.op) || in.op == Op::Wfe || in.op == Op::Sev || in.op == Op::Prefetchw ||
         (in.op == Op::Fence && !sb_.empty()) || (in.op == Op::Ret && t_->stack.empty())) {
@@ -100,6 +116,7 @@ void Core::step() {
     ++t_->ctr.micro_ops;
     ++spin_uops_;
     harness_.micro_op(*this);
+    if (exec_) emit_exec(in, local);
     switch (in.op) {
       case Op::Li: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++t_->pc; break;
       case Op::Mov: r[in.rd] = operand(in.a); local += Cycle(cc.alu_cycles); ++t_->pc; break;
@@ -140,13 +157,27 @@ void Core::step() {
           t_->stack.pop_back();
           break;
         }
+        if (irq_.in_handler) {  // a routine of the interrupt handler returned
+          if (!handler_returned(now, local)) return;
+          break;
+        }
         // A routine returned at `now`: the harness moves the thread's loop on and says
         // when it continues (after outside work), or that it is done.
         {
-          const Cycle next = harness_.returned(*this, *t_, now);
+          Cycle next = harness_.returned(*this, *t_, now);
+          Cycle start = now;  // of the outside work
+          if (t_->irq_restore_pending) {  // spin_unlock_irqrestore: the restore after release returns
+            harness_irq_restore(now);
+            start = now + Cycle(cc.alu_cycles);
+            next += Cycle(cc.alu_cycles);
+          }
           if (t_->phase == Phase::Done) return;
           // Into the next routine the ret costs its cycle; outside work starts at the ret.
           if (t_->phase == Phase::Outside) local = next;
+          if (t_->phase == Phase::Outside && local > now) {
+            start_outside(start, local);
+            return;
+          }
         }
         if (t_->phase == Phase::Outside) {  // the acquire call is an event at its own cycle
           if (local > now) {
@@ -206,6 +237,11 @@ void Core::step() {
         }
         waiting_event_ = true;
         return;
+      case Op::IrqSave: case Op::IrqRestore: case Op::PreemptDisable: case Op::PreemptEnable:
+        exec_irq_op(in, local);
+        local += Cycle(cc.alu_cycles);
+        ++t_->pc;
+        break;
       default:  // memory ops
         if (!exec_memory(in, local)) return;
         break;
@@ -468,6 +504,7 @@ void Core::spin_reset(int head, Cycle t) {
   spin_pure_ = head >= 0;
   spin_uops_ = 0;
   probes_.clear();
+  bounds_.clear();
 }
 
 bool Core::spin_check(int head, Cycle t) {
@@ -487,6 +524,7 @@ bool Core::spin_check(int head, Cycle t) {
   if (point_.run.fast_forward) {
     sleeping_ = true;
     sleep_probes_ = probes_;
+    sleep_bounds_ = bounds_;
     sleep_t0_ = t;
     sleep_period_ = t - spin_t0_;
     sleep_uops_ = spin_uops_;
@@ -501,23 +539,24 @@ bool Core::spin_check(int head, Cycle t) {
 }
 
 // A watched line changed at cycle t (during an event of class p). Resume exactly where the
-// unskipped run would be: at the first spin load whose cycle orders after (t, p).
+// unskipped run would be: at the first spin load whose cycle orders after (t, p) (or, with
+// interrupts, at an earlier boundary where the unskipped run stops to take one).
 void Core::wake(Cycle t, Priority p) {
+  resume(p == kMemory ? t : t + 1);  // core ops at cycle t see memory events of cycle t
+}
+
+void Core::resume(Cycle first) {
   sleeping_ = false;
   spinning_ = false;
-  Cycle first = p == kMemory ? t : t + 1;  // core ops at cycle t see memory events of cycle t
-  size_t j = 0;
-  uint64_t k = resume_point(first, j);
-  const Probe& pr = sleep_probes_[j];
-  Cycle at = sleep_t0_ + k * sleep_period_ + pr.offset;
-  settle_counts(k, j);
-  t_->ctx->regs = pr.regs;
-  t_->pc = pr.pc;
+  const Resume rs = resume_at(first);
+  settle_counts(rs);
+  t_->ctx->regs = *rs.regs;
+  t_->pc = rs.pc;
   // The LRU order the skipped iterations would have left: loads j..n-1 then 0..j-1.
-  for (size_t i = j; i < sleep_probes_.size(); ++i) port_->touch(sleep_probes_[i].line);
-  for (size_t i = 0; i < j; ++i) port_->touch(sleep_probes_[i].line);
-  spin_reset(-1, at);
-  engine_.schedule(at, kCore, uint32_t(id_), this, kStep);
+  for (size_t i = rs.j; i < sleep_probes_.size(); ++i) port_->touch(sleep_probes_[i].line);
+  for (size_t i = 0; i < rs.j; ++i) port_->touch(sleep_probes_[i].line);
+  spin_reset(-1, rs.at);
+  engine_.schedule(rs.at, kCore, uint32_t(id_), this, kStep);
 }
 
 // The first skipped load whose cycle is >= `first`: iteration k (returned), load j.
@@ -531,26 +570,33 @@ uint64_t Core::resume_point(Cycle first, size_t& j) const {
   return k;
 }
 
-// Brings the counters to what the unskipped run has counted before load (k, j)'s event:
-// k whole iterations plus the ops ahead of load j.
-void Core::settle_counts(uint64_t k, size_t j) {
-  uint64_t uops = k * sleep_uops_ + sleep_probes_[j].uops_before;
-  uint64_t hits = k * sleep_probes_.size() + j;
-  t_->ctr.micro_ops += uops - sleep_counted_uops_;
-  t_->ctr.l1_hits += hits - sleep_counted_hits_;
-  t_->ctr.spin_iterations_skipped += k - sleep_counted_iters_;
-  sleep_counted_uops_ = uops;
-  sleep_counted_hits_ = hits;
-  sleep_counted_iters_ = k;
+// Where the unskipped run's next event is, from cycle `first` on: at load j of iteration k,
+// with what it has counted before it (k whole iterations plus the ops ahead of load j).
+Core::Resume Core::resume_at(Cycle first) const {
+  size_t j = 0;
+  const uint64_t k = resume_point(first, j);
+  const Probe& pr = sleep_probes_[j];
+  Resume rs{sleep_t0_ + k * sleep_period_ + pr.offset, k, k * sleep_uops_ + pr.uops_before,
+            k * sleep_probes_.size() + j, j, &pr.regs, pr.pc};
+  irq_resume(rs);
+  return rs;
+}
+
+// Brings the counters to what the unskipped run has counted at `rs`.
+void Core::settle_counts(const Resume& rs) {
+  t_->ctr.micro_ops += rs.uops - sleep_counted_uops_;
+  t_->ctr.l1_hits += rs.hits - sleep_counted_hits_;
+  t_->ctr.spin_iterations_skipped += rs.k - sleep_counted_iters_;
+  sleep_counted_uops_ = rs.uops;
+  sleep_counted_hits_ = rs.hits;
+  sleep_counted_iters_ = rs.k;
 }
 
 // The warm-up reset happens while this core sleeps: count what the unskipped run would
 // have counted before it, so that zeroing the counters drops exactly that.
 void Core::settle(Cycle first_after) {
   if (!sleeping_) return;
-  size_t j = 0;
-  uint64_t k = resume_point(first_after, j);
-  settle_counts(k, j);
+  settle_counts(resume_at(first_after));
 }
 
 // ---- reporting -----------------------------------------------------------------------------
@@ -589,6 +635,7 @@ std::string Core::recent_ops() const {
 std::string Core::where() const {
   std::ostringstream o;
   o << "core " << id_ << ": ";
+  if (irq_.in_handler) o << irq_name(handler_irq_.kind) << " interrupt handler (since cycle " << handler_enter_ << "), ";
   if (t_->phase == Phase::Done) return o.str() + "finished";
   static const char* phases[] = {"idle", "acquire", "critical section", "release", "outside", "done"};
   const isa::Program& prog = *t_->ctx->prog;

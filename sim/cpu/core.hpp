@@ -22,7 +22,9 @@
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "isa/program.hpp"
+#include "cpu/irq.hpp"
 #include "cpu/thread.hpp"
+#include "observe/event.hpp"
 #include "stats/stats.hpp"
 
 namespace lockstep::coherence { class SnoopL1; }
@@ -77,8 +79,18 @@ class Core : public Component, public coherence::MemClient {
   const Context& lock_context() const { return t_->lock; }
   static std::string describe_address(const isa::Program& p, uint64_t base, uint64_t addr);
 
+  // Interrupts (core_irq.cpp; docs/model.md "Interrupts"). The machine configures them once,
+  // then begin_run() starts the raise events (and reads whether the stream wants Exec events).
+  void configure_irq(const IrqSetup& s);
+  void set_stream(const observe::Stream* s) { stream_ = s; }
+  void begin_run();
+  const IrqState& irq() const { return irq_; }
+  bool in_handler() const { return irq_.in_handler; }
+  stats::IrqCore irq_counters() const;
+  void irq_reset();  // the warm-up reset
+
  private:
-  enum Kind { kStep, kWake, kDrain };
+  enum Kind { kStep, kWake, kDrain, kRaise, kOutsideEnd };
   static constexpr size_t kMaxCallDepth = 64;  // as the native harness
   // Who owns the L1 port's one outstanding miss (the L1 serves one access at a time).
   enum class PortUser : uint8_t { None, Core, Drain, Prefetch };
@@ -113,9 +125,39 @@ class Core : public Component, public coherence::MemClient {
   void spin_reset(int head, Cycle t);
   bool spin_check(int head, Cycle t);  // true = went to sleep
   void wake(Cycle t, Priority p);
+  void resume(Cycle first);
+  struct Resume {   // a point of the skipped run: cycle, iteration, counts, registers, pc
+    Cycle at;
+    uint64_t k, uops, hits;
+    size_t j;       // loads of the iteration before it
+    const Regs* regs;
+    int pc;
+  };
+  Resume resume_at(Cycle first) const;
+  void irq_resume(Resume& rs) const;  // an interrupt boundary before rs, if there is one
   uint64_t resume_point(Cycle first, size_t& j) const;
-  void settle_counts(uint64_t k, size_t j);
+  void settle_counts(const Resume& rs);
   [[noreturn]] void fault(const isa::Instr& in, const std::string& msg) const;
+  // interrupts (core_irq.cpp)
+  bool irq_check(Cycle local) const {  // anything for the boundary at `local` to do?
+    return irq_.due.next() <= local || (!irq_.pending.empty() && irq_.enabled && !irq_.in_handler);
+  }
+  bool irq_boundary(Cycle now, Cycle local);  // false: the step must return (rescheduled)
+  void take_due(Cycle at);
+  bool deliverable() const { return irq_.enabled && !irq_.in_handler && !irq_.pending.empty(); }
+  void deliver(Cycle at);
+  bool handler_returned(Cycle now, Cycle& local);  // false: the step must return
+  void on_raise();
+  bool irq_outside(Cycle now);                     // an interrupt during outside work
+  void start_outside(Cycle start, Cycle end);
+  void record_bound(Cycle local);
+  void exec_irq_op(const isa::Instr& in, Cycle local);
+  void set_irqs(bool on, Cycle at, int line, const char* what, uint64_t arg);
+  void harness_irq_save(Cycle at);
+  void harness_irq_restore(Cycle at);
+  void emit(observe::Ev k, Cycle at, int line, const char* what, uint64_t arg) const;
+  void emit_exec(const isa::Instr& in, Cycle at) const;
+  int ev_thread() const { return irq_.in_handler && interrupted_ ? interrupted_->id : t_->id; }
 
   int id_;
   Engine& engine_;
@@ -166,6 +208,28 @@ class Core : public Component, public coherence::MemClient {
   uint64_t sleep_counted_uops_ = 0, sleep_counted_hits_ = 0, sleep_counted_iters_ = 0;
   std::vector<uint64_t> watch_;    // lines whose change ends a spin
   std::vector<uint8_t> perform_buf_;
+  // interrupts: the core's state, the handler's context (a Thread pushed on the core), the
+  // outside work an interrupt may suspend, and the boundaries of a spin iteration (so a sleeping
+  // spinner can be woken at the exact micro-op boundary an interrupt is taken at)
+  IrqState irq_;
+  IrqSetup irq_setup_;
+  Thread handler_;
+  Thread* interrupted_ = nullptr;
+  Cycle handler_enter_ = 0;
+  IrqPending handler_irq_{};
+  const observe::Stream* stream_ = nullptr;
+  bool exec_ = false;
+  Cycle outside_end_ = 0;
+  uint64_t outside_token_ = 0;
+  struct Bound {   // one micro-op of a candidate spin iteration
+    Cycle offset;
+    int pc;
+    uint32_t uops_before, loads_before;
+    Regs regs;
+  };
+  static constexpr size_t kMaxBounds = 64;
+  bool track_bounds_ = false;
+  std::vector<Bound> bounds_, sleep_bounds_;
 };
 
 }  // namespace lockstep::cpu

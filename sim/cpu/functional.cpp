@@ -50,6 +50,7 @@ void run_functional(const isa::Program& p, int entry, coherence::Memory& mem, ui
         stack.pop_back();
         break;
       case Op::Rand: case Op::Now: regs[in.rd] = val(in.a); ++pc; break;
+      case Op::IrqSave: regs[in.rd] = 1; ++pc; break;  // init runs with interrupts on; no effect
       default:
         if (isa::is_branch(in.op)) pc = isa::branch_taken(in.op, val(in.a), val(in.b)) ? in.target : pc + 1;
         else if (isa::is_alu(in.op)) { regs[in.rd] = isa::alu(in.op, val(in.a), val(in.b)); ++pc; }

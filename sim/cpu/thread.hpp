@@ -42,6 +42,10 @@ struct Thread {
   bool retrying = false;       // the last acquire failed: the next call is a retry of the same acquisition
   bool reading = false;        // reader-writer locks: this acquisition is a read
   SplitMix64 rw_rng;           // reader-writer locks: read or write, per acquisition
+  // workload.irqsave: the harness's irq_save before acquire / irq_restore after release,
+  // executed by the core as one micro-op each; irq_flags is what the save returned.
+  bool irq_save_pending = false, irq_restore_pending = false;
+  uint64_t irq_flags = 1;
 
   void call(Context& c, int entry) {
     ctx = &c;

@@ -7,7 +7,7 @@
 // one cycle because a simple path has fewer than `nodes` hops), then the link added first.
 // Topologies with a named routing rule (mesh: X then Y) pass it explicitly instead.
 //
-// Timing (send): store-and-forward per link, infinite buffers, no virtual channels and no
+// Timing (send): one pass over the route's cached links; store-and-forward per link, infinite buffers, no virtual channels and no
 // credits. On each link of the route the message starts when it has arrived at the link's
 // source and the link is free, occupies the link for ceil(bytes / bandwidth) cycles, and
 // reaches the next node latency + router_cycles cycles after its last byte left.
@@ -52,7 +52,7 @@ int GraphNetwork::add_node() {
 }
 
 void GraphNetwork::add_link(int from, int to, int latency_cycles, int bandwidth_bytes) {
-  links_.push_back(Link{from, to, latency_cycles, bandwidth_bytes, 0, LinkStats{from, to, 0, 0, 0}});
+  links_.push_back(Link{from, to, latency_cycles, bandwidth_bytes, LinkStats{from, to, 0, 0, 0}});
 }
 
 void GraphNetwork::add_cable(int a, int b, int latency_cycles, int bandwidth_bytes) {
@@ -176,26 +176,65 @@ int GraphNetwork::home_node(int home) const {
   return core_nodes_[((home % c) + c) % c];
 }
 
+void GraphNetwork::Route::count(int bytes) {
+  for (auto& s : sizes) {
+    if (s.first == bytes) { ++s.second; return; }
+    if (s.first < 0) { s = {bytes, 1}; return; }
+  }
+  for (auto& s : more)
+    if (s.first == bytes) { ++s.second; return; }
+  more.emplace_back(bytes, 1);
+}
+
+GraphNetwork::Route& GraphNetwork::route_for(int src, int dst) {
+  Route& r = routes_[static_cast<uint64_t>(src) * static_cast<uint64_t>(node_count_) + static_cast<uint64_t>(dst)];
+  if (r.len == 0) {  // src != dst: every route has a link
+    if (next_free_.empty()) {  // first message: the booking arrays
+      next_free_.assign(links_.size(), 0);
+      for (const Link& l : links_) delay_.push_back(static_cast<uint32_t>(l.latency + router_cycles_));
+    }
+    r.first = static_cast<uint32_t>(route_links_.size());
+    int h = 0;
+    for (int u = src; u != dst;) {
+      if (++h > node_count_) throw std::logic_error("routing loop from " + std::to_string(src) + " to " + std::to_string(dst));
+      const int l = next_link(u, dst);
+      route_links_.push_back(static_cast<uint32_t>(l));
+      const uint32_t bw = static_cast<uint32_t>(links_[static_cast<size_t>(l)].bandwidth);
+      r.bandwidth = h == 1 ? bw : (r.bandwidth == bw ? bw : 0);
+      u = links_[static_cast<size_t>(l)].to;
+    }
+    r.len = static_cast<uint32_t>(h);
+    route_keys_.push_back(static_cast<uint64_t>(src) * static_cast<uint64_t>(node_count_) + static_cast<uint64_t>(dst));
+  }
+  return r;
+}
+
 uint64_t GraphNetwork::send(int src, int dst, int bytes, uint64_t now) {
   check_node(src, "source");
   check_node(dst, "destination");
   if (bytes < 0) throw std::invalid_argument("network message of negative size");
   ++messages_;
   if (src == dst) return now + 1;   // through the node's own port: no link is used
+  Route& r = route_for(src, dst);
+  r.count(bytes);
+  total_hops_ += r.len;
+  const uint32_t* l = route_links_.data() + r.first;
+  const uint32_t* end = l + r.len;
   uint64_t t = now;
-  int h = 0;
-  for (int u = src; u != dst;) {
-    if (lazy_ && ++h > node_count_) throw std::logic_error("routing loop from " + std::to_string(src) + " to " + std::to_string(dst));
-    Link& l = links_[next_link(u, dst)];
-    const uint64_t start = std::max(t, l.next_free);
-    const uint64_t ser = ceil_div(static_cast<uint64_t>(bytes), static_cast<uint64_t>(l.bandwidth));
-    l.next_free = start + ser;
-    t = start + ser + static_cast<uint64_t>(l.latency) + static_cast<uint64_t>(router_cycles_);
-    l.stats.busy_cycles += ser;
-    l.stats.messages += 1;
-    l.stats.bytes += static_cast<uint64_t>(bytes);
-    ++total_hops_;
-    u = l.to;
+  if (r.bandwidth != 0) {  // the usual case: one serialization time for the whole route
+    const uint64_t ser = ceil_div(static_cast<uint64_t>(bytes), r.bandwidth);
+    for (; l != end; ++l) {
+      const uint64_t start = std::max(t, next_free_[*l]);
+      next_free_[*l] = start + ser;
+      t = start + ser + delay_[*l];
+    }
+    return t;
+  }
+  for (; l != end; ++l) {
+    const uint64_t ser = ceil_div(static_cast<uint64_t>(bytes), static_cast<uint64_t>(links_[*l].bandwidth));
+    const uint64_t start = std::max(t, next_free_[*l]);
+    next_free_[*l] = start + ser;
+    t = start + ser + delay_[*l];
   }
   return t;
 }
@@ -222,6 +261,20 @@ std::vector<LinkStats> GraphNetwork::link_stats() const {
   std::vector<LinkStats> v;
   v.reserve(links_.size());
   for (const Link& l : links_) v.push_back(l.stats);
+  auto add = [&](const Route& r, int bytes, uint64_t n) {
+    for (uint32_t i = r.first; i < r.first + r.len; ++i) {
+      LinkStats& s = v[route_links_[i]];
+      s.messages += n;
+      s.bytes += n * static_cast<uint64_t>(bytes);
+      s.busy_cycles += n * ceil_div(static_cast<uint64_t>(bytes), static_cast<uint64_t>(links_[route_links_[i]].bandwidth));
+    }
+  };
+  for (uint64_t key : route_keys_) {
+    const Route& r = *routes_.find(key);
+    for (const auto& sz : r.sizes)
+      if (sz.first >= 0) add(r, sz.first, sz.second);
+    for (const auto& sz : r.more) add(r, sz.first, sz.second);
+  }
   return v;
 }
 
@@ -232,7 +285,11 @@ double GraphNetwork::mean_hops() const {
 void GraphNetwork::reset_stats() {
   // Counters only: the links' reservations (next_free) are machine state, not statistics,
   // so a message in flight across a warm-up boundary still delays the ones behind it.
-  for (Link& l : links_) l.stats = LinkStats{l.from, l.to, 0, 0, 0};
+  for (uint64_t key : route_keys_) {
+    Route& r = routes_[key];
+    r.sizes = Route{}.sizes;
+    r.more.clear();
+  }
   messages_ = 0;
   total_hops_ = 0;
 }

@@ -3,11 +3,13 @@
 // Topology builders (topologies.cpp) add nodes and cables, say where cores sit, and call
 // finalize(). Boost.Graph is used only inside graph_network.cpp, so this header stays light.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "common/flat_map.hpp"
 #include "interconnect/network.hpp"
 
 namespace lockstep::net {
@@ -54,14 +56,28 @@ class GraphNetwork final : public Network {
   // The nodes a message from src to dst visits, src and dst included.
   std::vector<int> route(int src, int dst) const;
   uint64_t messages_sent() const { return messages_; }
+  size_t routes_cached() const { return route_keys_.size(); }
 
  private:
   struct Link {
     int from = 0, to = 0;
     int latency = 0, bandwidth = 1;
-    uint64_t next_free = 0;   // first cycle the link can start serializing another message
-    LinkStats stats;
+    LinkStats stats;          // from/to only: the counters are kept per route
   };
+  // A route is computed once, on its first message, and kept as the list of its links: a
+  // message then costs one lookup and one pass over those links (no next-hop table or
+  // routing rule per hop). Link statistics are kept per route and message size, and added
+  // up per link only when asked for (link_stats), so the pass books next_free and nothing else.
+  struct Route {
+    uint32_t first = 0, len = 0;  // its links: route_links_[first, first + len)
+    uint32_t bandwidth = 0;       // the one bandwidth of all its links, 0 if they differ
+    // Messages sent on it since reset, by size: a control and a data size fill the two
+    // slots in place; further sizes (tests, custom users) go to `more`.
+    std::array<std::pair<int, uint64_t>, 2> sizes{{{-1, 0}, {-1, 0}}};
+    std::vector<std::pair<int, uint64_t>> more;
+    void count(int bytes);
+  };
+  Route& route_for(int src, int dst);
   void add_link(int from, int to, int latency_cycles, int bandwidth_bytes);
   void check_node(int n, const char* role) const;
   int& next_link_at(int node, int dst) { return next_link_[static_cast<size_t>(node) * node_count_ + dst]; }
@@ -85,6 +101,12 @@ class GraphNetwork final : public Network {
   std::vector<std::vector<int>> out_;  // outgoing links of each node, in link order
   uint64_t messages_ = 0;
   uint64_t total_hops_ = 0;
+  // Booking state, one array per field so that a route's pass touches 12 bytes per link.
+  std::vector<uint64_t> next_free_;  // per link: first cycle it can start another message
+  std::vector<uint32_t> delay_;      // per link: latency + router_cycles
+  std::vector<uint32_t> route_links_;
+  FlatMap<Route> routes_;            // src * nodes + dst -> its route (len 0: not yet computed)
+  std::vector<uint64_t> route_keys_; // the keys of routes_, in first-use order (statistics)
 };
 
 }  // namespace lockstep::net

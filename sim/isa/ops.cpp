@@ -46,8 +46,12 @@ const OpInfo kOps[] = {
     {Op::Call, "call", "L", false, "call label"},
     {Op::Ret, "ret", "", false, "ret"},
     {Op::Prefetchw, "prefetchw", "M", false, "prefetchw [a]"},
+    {Op::IrqSave, "irq_save", "D", false, "irq_save rD"},
+    {Op::IrqRestore, "irq_restore", "R", false, "irq_restore rS"},
+    {Op::PreemptDisable, "preempt_disable", "", false, "preempt_disable"},
+    {Op::PreemptEnable, "preempt_enable", "", false, "preempt_enable"},
 };
-static_assert(std::size(kOps) == size_t(Op::Prefetchw) + 1, "one entry per Op, in enum order");
+static_assert(std::size(kOps) == size_t(Op::PreemptEnable) + 1, "one entry per Op, in enum order");
 }  // namespace
 
 const OpInfo& op_info(Op op) { return kOps[size_t(op)]; }

@@ -26,6 +26,8 @@ enum class Op : uint8_t {
   Beq, Bne, Blt, Ble, Bgt, Bge, Jmp, Call, Ret,
   // hints (appended: the ranges above stay contiguous)
   Prefetchw,
+  // interrupts and preemption (the core's state; natively a per-thread flag, docs/native.md)
+  IrqSave, IrqRestore, PreemptDisable, PreemptEnable,
 };
 
 const char* op_name(Op op);  // "li", "faa", "fetch_or", ...

@@ -11,6 +11,8 @@
 
 #include "engine/engine.hpp"
 
+namespace lockstep::isa { struct Program; }
+
 namespace lockstep::observe {
 
 enum class Ev : uint8_t {
@@ -30,6 +32,22 @@ enum class Ev : uint8_t {
                   // involved, peer = receiving L1 (-1: the home), addr = line, what = message
                   // name, dur = cycles until it arrives, count = acks, arg = 1 for Data-Excl
   NetDeliver,     // that message arrived and its receiver has handled it
+  // Interrupts and preemption (sim/cpu/irq.hpp; docs/model.md "Interrupts"). line = .lock
+  // source line of the micro-op that caused it (0 for harness actions and interrupt entry/exit).
+  IrqsOff,        // the core's interrupt-enable flag goes off: irq_save that disabled, an
+                  // irq_restore of 0, or interrupt entry (arg = 1). what = "lock_irqsave" for
+                  // the harness's workload.irqsave save, else nullptr
+  IrqsOn,         // ... goes on: irq_restore that enabled, or interrupt exit (arg = 1). what =
+                  // "unlock_irqrestore" for the harness's workload.irqsave restore, else nullptr
+  PreemptOff,     // the core's preempt count goes 0 -> 1 (preempt_disable)
+  PreemptOn,      // ... 1 -> 0 (preempt_enable)
+  IrqRaise,       // an interrupt is raised for this core: what = "timer" | "device", arg = its
+                  // raise id (per core, from 1); cycle = when it was raised
+  IrqEnter,       // its handler starts on the core (what, arg as IrqRaise)
+  IrqExit,        // its handler ends; the interrupted thread resumes at this cycle
+  Exec,           // one micro-op starts executing: cycle = its start, line, arg = pc, prog = the
+                  // program. Emitted only when an observer subscribed with wants_exec (the run
+                  // then has fast-forward off); events of one core come in that core's cycle order
 };
 
 struct Event {
@@ -46,6 +64,7 @@ struct Event {
   int count = 0;
   int home = -1;
   Cycle dur = 0;
+  const isa::Program* prog = nullptr;  // Exec: the program the micro-op belongs to
 };
 
 class Observer {
@@ -56,14 +75,21 @@ class Observer {
 
 class Stream {
  public:
-  void subscribe(Observer* o) { obs_.push_back(o); }
+  // wants_exec: the observer needs an Exec event per micro-op (a profiler); the machine then
+  // turns fast-forward off for the run (the stats are identical either way).
+  void subscribe(Observer* o, bool wants_exec = false) {
+    obs_.push_back(o);
+    wants_exec_ = wants_exec_ || wants_exec;
+  }
   bool active() const { return !obs_.empty(); }
+  bool wants_exec() const { return wants_exec_; }
   void emit(const Event& e) const {
     for (Observer* o : obs_) o->on(e);
   }
 
  private:
   std::vector<Observer*> obs_;
+  bool wants_exec_ = false;
 };
 
 }  // namespace lockstep::observe

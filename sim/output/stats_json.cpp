@@ -146,6 +146,29 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
                      {"cycles_in_cs", pc.cycles_in_cs},
                      {"acquire_failures", pc.acquire_failures}});
   }
+  // machine.interrupts: totals, and each core's counts in its per_core entry.
+  if (st.interrupts.present) {
+    stats::IrqCore sum;
+    for (size_t i = 0; i < st.interrupts.per_core.size(); ++i) {
+      const auto& c = st.interrupts.per_core[i];
+      sum.raised += c.raised;
+      sum.delivered += c.delivered;
+      sum.deferred_cycles += c.deferred_cycles;
+      sum.handler_cycles += c.handler_cycles;
+      sum.handler_micro_ops += c.handler_micro_ops;
+      if (i < cores.size())
+        cores[i]["interrupts"] = {{"raised", c.raised},
+                                  {"delivered", c.delivered},
+                                  {"deferred_cycles", c.deferred_cycles},
+                                  {"handler_cycles", c.handler_cycles},
+                                  {"handler_micro_ops", c.handler_micro_ops}};
+    }
+    j["interrupts"] = {{"raised", sum.raised},
+                       {"delivered", sum.delivered},
+                       {"deferred_cycles_total", sum.deferred_cycles},
+                       {"handler_cycles_total", sum.handler_cycles},
+                       {"handler_micro_ops", sum.handler_micro_ops}};
+  }
   j["per_core"] = std::move(cores);
 
   ojson extra = ojson::object();

@@ -54,11 +54,28 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
     else l1s_[size_t(t)]->set_client(cores_.back().get());
     cores.push_back(cores_.back().get());
   }
+  // Interrupts (machine.interrupts) and the irq/preempt micro-ops: each core's state and handler.
+  irq_bodies_[0] = cpu::irq_handler_program(cpu::IrqKind::Timer, p_.machine.interrupts.timer_handler_cycles);
+  irq_bodies_[1] = cpu::irq_handler_program(cpu::IrqKind::Device, p_.machine.interrupts.device_handler_cycles);
+  for (auto& c : cores_) {
+    cpu::IrqSetup s;
+    s.cfg = p_.machine.interrupts;
+    s.lock = &lock_;
+    s.arena_base = kArenaBase;
+    s.body[0] = &irq_bodies_[0];
+    s.body[1] = &irq_bodies_[1];
+    s.handler_tid = p_.workload.threads + c->id();
+    s.cores = p_.machine.cores;
+    s.seed = p_.seed;
+    c->configure_irq(s);
+    c->set_stream(&stream_);
+  }
   // Caches with no thread still snoop; give them a client that ignores everything.
   harness_->set_cores(cores);
   if (fabric_) harness_->on_idle_query([this] { return fabric_->idle(); });
   else harness_->on_idle_query([this] { return bus_->idle(); });
   harness_->on_reset([this] {
+    for (auto& c : cores_) c->irq_reset();
     ctr_ = stats::Coherence{};
     if (fabric_) fabric_->reset_stats();
   });
@@ -81,8 +98,8 @@ std::string Machine::snoop_kind() const {
   return p_.machine.interconnect.mode == "split" && protocol_.controllers.count("snoop-split") ? "snoop-split" : "snoop";
 }
 
-void Machine::subscribe(observe::Observer* o) {
-  stream_.subscribe(o);
+void Machine::subscribe(observe::Observer* o, bool wants_exec) {
+  stream_.subscribe(o, wants_exec);
   if (bus_) bus_->set_stream(&stream_);
   if (fabric_) fabric_->set_stream(&stream_);
 }
@@ -223,6 +240,10 @@ stats::Point Machine::run() {
     cpu::run_functional(lock_, lock_.entry_init, memory_, kArenaBase, 0, regs);
   }
   if (p_.workload.warmup_acquisitions == 0) harness_->on_reset([] {});
+  // A fast-forwarded spin executes no micro-ops to announce: an observer that wants every
+  // micro-op gets a run without it (the stats are identical either way).
+  if (stream_.wants_exec()) p_.run.fast_forward = false;
+  for (auto& c : cores_) c->begin_run();
   harness_->start(0);
   engine_.set_limit(Cycle(p_.run.max_cycles));
   if (heartbeat_)
@@ -278,6 +299,10 @@ stats::Point Machine::collect() const {
     out.extra["net.mean_link_utilisation"] = links.empty() ? 0.0 : double(busy) / cyc / double(links.size());
   }
   for (const auto& t : harness_->threads()) out.per_core.push_back(t.ctr);
+  const auto& irq = p_.machine.interrupts;
+  out.interrupts.present = irq.timer_period_cycles > 0 || irq.device_rate_per_mcycle > 0;
+  if (out.interrupts.present)
+    for (const auto& c : cores_) out.interrupts.per_core.push_back(c->irq_counters());
   return out;
 }
 

@@ -57,7 +57,8 @@ class Machine {
   // subscription to the event stream that also turns on the fabric's coherence events.
   trace::Context trace_context();
   std::vector<bool> stable_states() const;
-  void subscribe(observe::Observer* o);
+  // wants_exec: the observer needs an Exec event per micro-op (fast-forward is then off).
+  void subscribe(observe::Observer* o, bool wants_exec = false);
 
   static constexpr uint64_t kArenaBase = 0x10000;
 
@@ -77,6 +78,7 @@ class Machine {
   coherence::Protocol protocol_;
   isa::Program lock_;
   isa::Program cs_;
+  isa::Program irq_bodies_[2];  // the interrupt handlers' own work (timer, device)
   observe::Stream stream_;
   std::unique_ptr<observe::LockMetrics> metrics_;
   std::unique_ptr<workload::Harness> harness_;

@@ -67,6 +67,21 @@ struct ReaderWriter {
   Histogram read_wait, write_wait;  // acquire call -> return, by kind
 };
 
+// Interrupts (machine.interrupts; sim/cpu/irq.hpp), per core and summed. Counted when they
+// happen inside the measured window: a raise when a micro-op boundary of its core sees it,
+// a delivery when its handler starts, handler cycles when it ends.
+struct IrqCore {
+  uint64_t raised = 0;
+  uint64_t delivered = 0;
+  uint64_t deferred_cycles = 0;     // sum over delivered interrupts of handler start - raise
+  uint64_t handler_cycles = 0;      // cycles the core spent in handlers
+  uint64_t handler_micro_ops = 0;   // micro-ops the handlers executed (not in per_core micro_ops)
+};
+struct Interrupts {
+  bool present = false;             // machine.interrupts has a source
+  std::vector<IrqCore> per_core;
+};
+
 struct Point {
   uint64_t cycles = 0;              // measured window: end of warm-up -> last release
   uint64_t acquisitions = 0;        // measured acquisitions
@@ -80,6 +95,7 @@ struct Point {
   ReaderWriter rw;
   Coherence coherence;
   std::vector<PerCore> per_core;
+  Interrupts interrupts;
   uint64_t events = 0;              // engine events (host-side figure; not in stats.json)
   // extra numbers a model wants to report under "extra" in stats.json (e.g. link utilisation)
   std::map<std::string, double> extra;

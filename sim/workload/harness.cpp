@@ -104,6 +104,7 @@ void Harness::begin_acquire(cpu::Thread& t, int core, Cycle at) {
     t.reading = p_.workload.read_fraction > 0 && t.rw_rng.unit_open0() <= p_.workload.read_fraction;
   }
   t.call(t.lock, t.reading ? lock_.entry_read_acquire : lock_.entry_acquire);
+  t.irq_save_pending = p_.workload.irqsave;  // the core runs the save before acquire's first op
   emit(observe::Ev::AcquireCall, at, core, t, 0, t.retrying ? 1 : 0);  // arg 1: a retry
 }
 
@@ -134,6 +135,7 @@ Cycle Harness::returned(cpu::Core& core, cpu::Thread& t, Cycle now) {
     default: break;
   }
   // release returned
+  t.irq_restore_pending = p_.workload.irqsave;  // the core runs the restore right after
   emit(observe::Ev::ReleaseReturn, now, core.id(), t);
   if (!windowed()) end_cycle_ = std::max(end_cycle_, now);
   if (!windowed() && --t.iterations_left == 0) {
@@ -163,22 +165,21 @@ void Harness::acquire_failed(cpu::Thread& t, int core, Cycle now) {
   }
 }
 
+void Harness::irq_acquired(int holder, int core, Cycle now) {
+  holders_.push_back(holder);
+  check_capacity(now, "the interrupt handler's acquire just returned on core " + std::to_string(core));
+}
+
+void Harness::irq_releasing(int holder) {
+  for (size_t i = 0; i < holders_.size(); ++i)
+    if (holders_[i] == holder) { holders_.erase(holders_.begin() + long(i)); break; }
+}
+
 void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
   since_progress_ = 0;
   t.retrying = false;
   holders_.push_back(t.id);
-  // Writers: at most `capacity`, and never together with a reader; readers may overlap.
-  int readers = 0;
-  for (int h : holders_) readers += threads_[size_t(h)].reading ? 1 : 0;
-  const int writers = int(holders_.size()) - readers;
-  if (writers > lock_.capacity || (writers > 0 && readers > 0)) {
-    std::ostringstream m;
-    m << "mutual exclusion violated: lock '" << lock_.name << "' (capacity " << lock_.capacity << ") held by threads";
-    for (int h : holders_) m << " " << h << (threads_[size_t(h)].reading ? " (reader)" : "");
-    m << " at cycle " << now << " (thread " << t.id << "'s acquire just returned on core " << core << ")";
-    for (auto* k : cores_) m << "\n  " << k->where() << "; its last shared-memory ops:" << k->recent_ops();
-    throw CorrectnessError(m.str());
-  }
+  check_capacity(now, "thread " + std::to_string(t.id) + "'s acquire just returned on core " + std::to_string(core));
   bool counted = !(windowed() && closed_);
   if (counted) t.ctr.cycles_acquiring += now - std::max(t.acquire_start, reset_cycle_);
   t.acquired_at = now;
@@ -194,6 +195,22 @@ void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
     ++t.ctr.acquisitions;
   }
   if (total_ == warm_total_) open_window(core, now);
+}
+
+// Writers: at most `capacity`, and never together with a reader; readers (of a
+// reader-writer lock) may overlap. Holders above the thread count are interrupt handlers.
+void Harness::check_capacity(Cycle now, const std::string& who) {
+  auto reader = [this](int h) { return h < int(threads_.size()) && threads_[size_t(h)].reading; };
+  int readers = 0;
+  for (int h : holders_) readers += reader(h) ? 1 : 0;
+  const int writers = int(holders_.size()) - readers;
+  if (writers <= lock_.capacity && (writers == 0 || readers == 0)) return;
+  std::ostringstream m;
+  m << "mutual exclusion violated: lock '" << lock_.name << "' (capacity " << lock_.capacity << ") held by threads";
+  for (int h : holders_) m << " " << h << (reader(h) ? " (reader)" : "");
+  m << " at cycle " << now << " (" << who << ")";
+  for (auto* k : cores_) m << "\n  " << k->where() << "; its last shared-memory ops:" << k->recent_ops();
+  throw CorrectnessError(m.str());
 }
 
 // End of warm-up at `now`, during core `core`'s event (-1: before any event).

@@ -52,6 +52,10 @@ class Harness : public Component {
   // The outside work of `t` is done at `at`: it calls acquire (or stops: window closed).
   void begin_acquire(cpu::Thread& t, int core, Cycle at);
   void sev(int from);
+  // An interrupt handler (machine.interrupts.handler_takes_lock) acquired / is releasing the
+  // lock as holder `holder` (threads + core): counted against the capacity, no lock events.
+  void irq_acquired(int holder, int core, Cycle now);
+  void irq_releasing(int holder);
   // One micro-op executed on `core`: a machine that runs run.livelock_micro_ops of them with
   // no acquire returning and no release called is livelocked (or spins on a lock forever).
   void micro_op(const cpu::Core& core) {
@@ -76,6 +80,7 @@ class Harness : public Component {
   void add_trylock_info(observe::Event& e, const cpu::Thread& t) const;
   void release_called(cpu::Thread& t, int core, Cycle now);
   void finish(cpu::Thread& t, Cycle now);
+  void check_capacity(Cycle now, const std::string& who);  // exit 3 when over capacity
   void open_window(int core, Cycle now);
   [[noreturn]] void report_livelock(const cpu::Core& core);
   // A thread's event; `what` = "read" while it does a read acquisition of a reader-writer lock.

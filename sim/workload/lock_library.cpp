@@ -57,6 +57,8 @@ isa::Program load_lock(const config::Point& point) {
   isa::AssembleOptions opt;
   opt.file = file;
   opt.ncpu = point.workload.threads > 0 ? point.workload.threads : point.machine.cores;
+  // Interrupt handlers that take the lock are lock users of their own (tid threads + core).
+  if (point.machine.interrupts.handler_takes_lock) opt.ncpu += point.machine.cores;
   opt.line_bytes = point.machine.l1.line_bytes;
   // Parameters the lock does not declare: named at their YAML line, with the nearest one.
   std::vector<std::string> declared;
