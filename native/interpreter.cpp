@@ -133,6 +133,7 @@ Interpreter::Interpreter(const isa::Program& prog, RunShared& shared, int tid, i
       case isa::Operand::Kind::Reg: x.reg = o.reg & 15; break;
       case isa::Operand::Kind::Imm: x.imm = o.imm; break;
       case isa::Operand::Kind::Tid: x.imm = tid; break;
+      case isa::Operand::Kind::Node: x.imm = 0; break;  // one node natively (docs/native.md)
       case isa::Operand::Kind::None: break;
     }
     return x;

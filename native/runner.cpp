@@ -28,6 +28,8 @@ namespace lockstep::native {
 
 namespace {
 
+constexpr uint64_t kReader = uint64_t(1) << 32;  // a reader's share of the holder count
+
 // One timed acquisition as the harness saw it, in counter ticks: acquire called, acquire
 // returned, release called, release returned. Kept per thread and merged after the run, so
 // the hot loop writes only its own memory.
@@ -45,6 +47,7 @@ struct alignas(Arena::kAlign) Slot {
   uint64_t cs_entered = 0;     // critical sections entered, warm-up included
   uint64_t micro_ops = 0;      // measured acquisitions' micro-ops
   uint64_t end = 0;            // ticks after the thread's last measured release
+  uint64_t failures = 0;       // failed acquires after the thread's warm-up (.can_fail locks)
 };
 
 std::string fmt_seconds(double s) {
@@ -56,8 +59,31 @@ std::string fmt_seconds(double s) {
 struct InterpOps {
   Interpreter& in;
   int acquire_pc, release_pc;
-  bool acquire() { return in.run(acquire_pc) == Interpreter::Exit::Returned; }
-  bool release() { return in.run(release_pc) == Interpreter::Exit::Returned; }
+  // Failing acquires (`.can_fail`): r0 = 0 means no lock; wait on_failure.retry_after_cycles
+  // and call acquire again, counting the failure. Reader-writer locks: each acquisition is a
+  // read with probability read_fraction (read_acquire:/read_release:).
+  const isa::Program* prog = nullptr;
+  const CycleClock* clock = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+  uint64_t retry_cycles = 0;
+  double read_fraction = 0;
+  SplitMix64 rw_rng{};
+  bool is_read = false;
+  uint64_t failed = 0;
+  bool acquire() {
+    is_read = read_fraction > 0 && rw_rng.unit_open0() <= read_fraction;
+    const int pc = is_read ? prog->entry_read_acquire : acquire_pc;
+    for (;;) {
+      if (in.run(pc) != Interpreter::Exit::Returned) return false;
+      if (!prog->can_fail || in.reg(0) != 0) return true;
+      ++failed;
+      if (stop->load(std::memory_order_relaxed)) return false;
+      clock->spin(retry_cycles);
+    }
+  }
+  bool release() { return in.run(is_read ? prog->entry_read_release : release_pc) == Interpreter::Exit::Returned; }
+  bool reading() const { return is_read; }
+  uint64_t failures() const { return failed; }
 };
 
 struct HandOps {
@@ -66,6 +92,8 @@ struct HandOps {
   const std::atomic<bool>& stop;
   bool acquire() { return lock.acquire(tid, stop); }
   bool release() { lock.release(tid); return true; }
+  bool reading() const { return false; }
+  uint64_t failures() const { return 0; }
 };
 
 double median_of(std::vector<double> v) {
@@ -96,6 +124,9 @@ class Run {
     n_ = point.workload.threads > 0 ? point.workload.threads : point.machine.cores;
     if (n_ < 1) throw InputError("native: workload.threads must be at least 1");
     capacity_ = prog ? std::max(1, prog->capacity) : 1;
+    if (point.workload.read_fraction > 0 && (!prog || prog->entry_read_acquire < 0))
+      throw InputError("workload.read_fraction: lock '" + (prog ? prog->name : point.workload.lock) +
+                       "' is not a reader-writer lock (it has no 'read_acquire:' section)");
     lock_name_ = prog ? prog->name : point.workload.lock;
     topo_ = read_topology();
     if (topo_.cpus.empty()) throw InputError("native: no usable CPU");
@@ -256,13 +287,15 @@ void Run::body(int tid, Ops ops) {
   const uint64_t mytag = uint64_t(tid) + 1;
   const bool tag_check = capacity_ == 1;
   uint64_t cs_entered = 0;
+  uint64_t fail0 = 0;  // failures during the warm-up
   bool recording = !two_phase_;
 
-  auto cs = [&] {
+  // A read of a reader-writer lock reads the written lines instead of incrementing them.
+  auto cs = [&](bool reading = false) {
     uint64_t sink = 0;
-    for (int k = 0; k < lr; ++k) sink += __atomic_load_n(line(k), __ATOMIC_RELAXED);
+    for (int k = 0; k < (reading ? std::max(lr, lw) : lr); ++k) sink += __atomic_load_n(line(k), __ATOMIC_RELAXED);
     asm volatile("" ::"r"(sink));
-    for (int k = 0; k < lw; ++k)
+    for (int k = 0; k < (reading ? 0 : lw); ++k)
       __atomic_store_n(line(k), __atomic_load_n(line(k), __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
     clock_.spin(cs_cycles);
   };
@@ -275,19 +308,34 @@ void Run::body(int tid, Ops ops) {
                     std::to_string(tid) + "'s critical section",
                 tid, i);
   };
+  // Writers count 1 in `holders`, readers kReader: at most `capacity` writers, and a
+  // writer never with a reader (reader-writer locks; the others have only writers).
+  const bool rw = prog_ && prog_->entry_read_acquire >= 0;
+  auto check_holders = [&](uint64_t h, bool reading, uint64_t i) {
+    const uint64_t writers = h % kReader, readers = h / kReader;
+    if (writers > uint64_t(capacity_)) violation(std::to_string(writers) + " threads in the critical section", tid, i);
+    if (writers > 0 && readers > 0) {
+      std::string m = reading ? "a reader entered beside " : "a writer entered beside ";  // appended, not
+      m += std::to_string(readers);  // "lit" + std::string&& (GCC 12 warns falsely, -Wrestrict)
+      m += " reader(s) and ";
+      m += std::to_string(writers);
+      m += " writer(s)";
+      violation(m, tid, i);
+    }
+  };
   auto full = [&](uint64_t i) -> bool {
     Record r;
     r.ops = in ? in->micro_ops() : 0;
     r.call = hw::ticks();
     if (!ops.acquire()) return false;
     r.ret = hw::ticks();
-    ++cs_entered;
-    uint64_t h = __atomic_add_fetch(holders, 1, __ATOMIC_SEQ_CST);
-    if (h > uint64_t(capacity_)) violation(std::to_string(h) + " threads in the critical section", tid, i);
-    if (tag_check) __atomic_store_n(tag, mytag, __ATOMIC_RELAXED);
-    cs();
-    if (tag_check) check_tag(i);
-    __atomic_sub_fetch(holders, 1, __ATOMIC_SEQ_CST);
+    if (!ops.reading()) ++cs_entered;  // the counter counts writes
+    const uint64_t one = ops.reading() ? kReader : 1;
+    check_holders(__atomic_add_fetch(holders, one, __ATOMIC_SEQ_CST), ops.reading(), i);
+    if (tag_check && !ops.reading()) __atomic_store_n(tag, mytag, __ATOMIC_RELAXED);
+    cs(ops.reading());
+    if (tag_check && !ops.reading()) check_tag(i);
+    __atomic_sub_fetch(holders, one, __ATOMIC_SEQ_CST);
     r.relcall = hw::ticks();
     if (!ops.release()) return false;
     r.rel = hw::ticks();
@@ -297,16 +345,16 @@ void Run::body(int tid, Ops ops) {
   };
   auto fast = [&](uint64_t i) -> bool {
     if (!ops.acquire()) return false;
-    ++cs_entered;
-    if (tag_check) {
+    if (!ops.reading()) ++cs_entered;
+    if (tag_check && !rw) {
       __atomic_store_n(tag, mytag, __ATOMIC_RELAXED);
       cs();
       check_tag(i);
     } else {
-      uint64_t h = __atomic_add_fetch(holders, 1, __ATOMIC_SEQ_CST);
-      if (h > uint64_t(capacity_)) violation(std::to_string(h) + " threads in the critical section", tid, i);
-      cs();
-      __atomic_sub_fetch(holders, 1, __ATOMIC_SEQ_CST);
+      const uint64_t one = ops.reading() ? kReader : 1;
+      check_holders(__atomic_add_fetch(holders, one, __ATOMIC_SEQ_CST), ops.reading(), i);
+      cs(ops.reading());
+      __atomic_sub_fetch(holders, one, __ATOMIC_SEQ_CST);
     }
     return ops.release();
   };
@@ -322,6 +370,7 @@ void Run::body(int tid, Ops ops) {
     // Latency mode, fixed quota: every acquisition recorded; collect() finds where the
     // threads' warm-up ends (counted globally, as the simulator's harness does).
     for (; int64_t(i) < warm + quota; ++i) {
+      if (int64_t(i) == warm) fail0 = ops.failures();
       if (int64_t(i) == warm && pc) pc->start();
       if (!full(i)) break;
       slot.progress.store(i + 1, std::memory_order_relaxed);
@@ -335,6 +384,7 @@ void Run::body(int tid, Ops ops) {
       if (sh_.stop.load(std::memory_order_relaxed)) break;
       outside();
     }
+    fail0 = ops.failures();
     warmed_.fetch_add(1);
     while (!go_.load(std::memory_order_acquire) && !sh_.stop.load(std::memory_order_relaxed)) {
       if (sh_.yield_on_pause) sched_yield(); else hw::cpu_relax();
@@ -363,6 +413,7 @@ void Run::body(int tid, Ops ops) {
     slot.micro_ops = in ? in->micro_ops() - ops0 : 0;
   }
   slot.cs_entered = cs_entered;
+  slot.failures = ops.failures() - fail0;
   if (pc) {
     pc->stop();
     perf_[size_t(tid)] = pc->read();
@@ -373,7 +424,16 @@ void Run::thread_main(int tid) {
   try {
     if (opt_.pin) pin_to_cpu(topo_.cpus[size_t(tid) % topo_.cpus.size()].id);
     if (hand_) body(tid, HandOps{*hand_, tid, sh_.stop});
-    else body(tid, InterpOps{*interp_[size_t(tid)], prog_->entry_acquire, prog_->entry_release});
+    else {
+      InterpOps ops{*interp_[size_t(tid)], prog_->entry_acquire, prog_->entry_release};
+      ops.prog = prog_;
+      ops.clock = &clock_;
+      ops.stop = &sh_.stop;
+      ops.retry_cycles = uint64_t(std::max<int64_t>(0, pt_.workload.on_failure.retry_after_cycles));
+      ops.read_fraction = prog_->entry_read_acquire >= 0 ? pt_.workload.read_fraction : 0.0;
+      ops.rw_rng.s = pt_.seed * 0x9e3779b97f4a7c15ULL + uint64_t(tid) * 2 + 3;
+      body(tid, ops);
+    }
   } catch (...) {
     errors_[size_t(tid)] = std::current_exception();
     sh_.stop.store(true);
@@ -603,6 +663,7 @@ stats::Point Run::collect() {
   stats::Point st;
   const size_t N = size_t(n_);
   st.per_core.resize(N);
+  for (size_t t = 0; t < N; ++t) st.per_core[t].acquire_failures = slots_[t].failures;
   const bool throughput = opt_.measure == Measure::Throughput;
   if (!throughput) {
     collect_latency(st);

@@ -437,7 +437,7 @@ TEST_CASE("the schema covers config.hpp and docs/config.md shows it") {
                         "machine.interconnect.edges[].bandwidth_bytes", "machine.directory.home",
                         "workload.critical_section.lines_read", "workload.outside.mean", "run.check_invariants"})
     CHECK_MESSAGE(std::find(keys.begin(), keys.end(), k) != keys.end(), k);
-  CHECK(keys.size() == 91);
+  CHECK(keys.size() == 93);
   // Every field of a default point appears in the resolved JSON (so in the schema).
   nlohmann::json j = *load_experiment_text("", "t.yaml").points[0].resolved;
   CHECK(j["machine"].size() == 11);
@@ -446,7 +446,8 @@ TEST_CASE("the schema covers config.hpp and docs/config.md shows it") {
   CHECK(j["machine"]["l1"].size() == 4);
   CHECK(j["machine"]["interconnect"].size() == 22);
   CHECK(j["machine"]["directory"].size() == 2);
-  CHECK(j["workload"].size() == 10);
+  CHECK(j["workload"].size() == 12);
+  CHECK(j["workload"]["on_failure"].size() == 1);
   CHECK(j["machine"]["interrupts"].size() == 5);
   CHECK(j["workload"]["outside"].size() == 5);
   CHECK(j["run"].size() == 4);

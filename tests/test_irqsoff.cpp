@@ -190,7 +190,7 @@ TEST_CASE("irqsoff on a simulated irqsave ticket lock: same figures with fast-fo
   CHECK(fa["latency_hist/irqsoff/CPU3"] == fb["latency_hist/irqsoff/CPU3"]);
   // The trace: the same section; its micro-ops listed only when they were emitted (ff off).
   const std::string ta = fa["irqsoff_trace.txt"], tb = fb["irqsoff_trace.txt"];
-  CHECK(ta.find("faa r1, [next], 1 <-builtin:ticket:12") != std::string::npos);
+  CHECK(ta.find("faa r1, [next], 1 <-builtin:ticket:10") != std::string::npos);
   CHECK(tb.find("faa r1") == std::string::npos);
   CHECK(tb.find("# (micro-ops not listed") != std::string::npos);
   CHECK(ta.find("#  => started at: harness:lock_irqsave\n#  => ended at:   harness:unlock_irqrestore\n") != std::string::npos);

@@ -549,7 +549,7 @@ TEST_CASE("declaration errors") {
   CHECK(error_of("lock\n") == "t.lock:1:1: expected a lock name after 'lock'");
   CHECK(error_of("lock t u\n") == "t.lock:1:8: unexpected 'u' at end of line");
   CHECK(error_of("lock t\ncapacity 0\n") == "t.lock:2:10: capacity must be between 1 and 1000000, got 0");
-  CHECK(error_of("lock t\ncapacity x\n") == "t.lock:2:10: expected a number after 'capacity'");
+  CHECK(error_of("lock t\ncapacity x\n") == "t.lock:2:10: capacity: unknown parameter 'x' (expected a number or a param)");
   CHECK(error_of("lock t\ncapacity 2\ncapacity 2\n") == "t.lock:3:1: duplicate 'capacity' line (first at line 2)");
 }
 
@@ -671,8 +671,9 @@ TEST_CASE("every locks/*.lock assembles at 1, 2, 16 and 32 threads and round-tri
   auto files = lock_files();
   std::vector<std::string> stems;
   for (const auto& f : files) stems.push_back(f.stem().string());
-  CHECK(stems == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "futex_mutex", "mcs", "qspinlock",
-                                          "qspinlock_pv", "tas", "ticket", "ticket_backoff", "ttas", "ttas_backoff"});
+  CHECK(stems == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "hemlock", "mcs",
+                                          "qrwlock", "qspinlock", "qspinlock_pv", "semaphore", "tas", "ticket",
+                                          "ticket_backoff", "trylock_info", "ttas", "ttas_backoff", "twa"});
   for (const auto& f : files) {
     std::string text = read_text(f);
     for (int n : {1, 2, 16, 32}) {
@@ -681,16 +682,18 @@ TEST_CASE("every locks/*.lock assembles at 1, 2, 16 and 32 threads and round-tri
       o.file = f.string();
       Program p = assemble(text, o);
       CHECK(p.name == f.stem().string());
-      CHECK(p.capacity == 1);
+      // 1, or the param it names (the semaphore's k).
+      CHECK(p.capacity == (p.capacity_param.empty() ? 1 : p.params.at(p.capacity_param)));
       CHECK(p.entry_acquire >= 0);
       CHECK(p.entry_release >= 0);
       CHECK(p.arena_bytes % 64 == 0);
-      // Every acquire path ends by setting r0 = 1 just before its ret.
+      // Every acquire path ends by setting r0 = 1 just before its ret (or 0: a failure of
+      // a lock that declares .can_fail).
       for (size_t i = 1; i < p.code.size(); ++i)
         if (p.code[i].op == Op::Ret && int(i) < p.entry_release && int(i) > p.entry_acquire) {
           CHECK(p.code[i - 1].op == Op::Li);
           CHECK(p.code[i - 1].rd == 0);
-          CHECK(p.code[i - 1].a.imm == 1);
+          CHECK((p.code[i - 1].a.imm == 1 || (p.can_fail && p.code[i - 1].a.imm == 0)));
         }
       check_round_trip(p, o);
     }
@@ -738,8 +741,9 @@ TEST_CASE("lock layouts that the algorithms rely on") {
 
 TEST_CASE("lock library: built-ins, files, errors, load_lock") {
   auto names = workload::builtin_locks();
-  CHECK(names == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "futex_mutex", "mcs", "qspinlock",
-                                          "qspinlock_pv", "tas", "ticket", "ticket_backoff", "ttas", "ttas_backoff"});
+  CHECK(names == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "hemlock", "mcs",
+                                          "qrwlock", "qspinlock", "qspinlock_pv", "semaphore", "tas", "ticket",
+                                          "ticket_backoff", "trylock_info", "ttas", "ttas_backoff", "twa"});
   std::string file;
   std::string text = workload::lock_source("mcs", "", &file);
   CHECK(file == "builtin:mcs");
@@ -812,9 +816,12 @@ struct Interleaver {
     int wait = 0;                // steps left in the critical section / outside
     uint64_t monitor = ~uint64_t(0);
     int64_t done = 0;
+    bool reading = false;        // reader-writer locks: this acquisition is a read
   };
   std::vector<Thread> th;
   int in_cs = 0;
+  int readers = 0;               // reader-writer locks: readers inside (in_cs counts writers)
+  uint64_t clock = 0;            // `now`: scheduler steps so far (so timeouts do happen)
   std::string failure;
   std::vector<int64_t> hits = std::vector<int64_t>(p.code.size());  // executions per instruction
 
@@ -851,7 +858,8 @@ struct Interleaver {
     Thread& t = th[size_t(tid)];
     const Instr& in = p.code[size_t(t.pc)];
     ++hits[size_t(t.pc)];
-    auto val = [&](const Operand& o) { return value(o, tid, t.regs); };
+    // numa_node: threads alternate between two nodes, so per-node locks really contend.
+    auto val = [&](const Operand& o) { return o.kind == Operand::Kind::Node ? uint64_t(tid % 2) : value(o, tid, t.regs); };
     int next_pc = t.pc + 1;
     if (is_alu(in.op)) {
       if (in.op == Op::Lea) t.regs[in.rd] = address(p, in.addr, kBase, tid, t.regs);
@@ -894,7 +902,7 @@ struct Interleaver {
           t.regs[in.rd] = lo + next() % (hi - lo + 1);
           break;
         }
-        case Op::Now: t.regs[in.rd] = 0; break;
+        case Op::Now: t.regs[in.rd] = clock; break;
         case Op::OwnerRunning: t.regs[in.rd] = next() % 4 != 0; break;  // the owner runs 3/4 of the time
         default: break;  // fence, pause, wfe, sev, work, park (a spurious return), wake, yield: no effect here
       }
@@ -914,6 +922,7 @@ struct Interleaver {
     }
     int64_t finished = 0;
     for (int64_t s = 0; s < max_steps; ++s) {
+      clock = uint64_t(s);
       int tid = int(next() % uint64_t(ncpu));
       Thread& t = th[size_t(tid)];
       switch (t.phase) {
@@ -921,20 +930,28 @@ struct Interleaver {
           if (t.done == acq) break;
           if (t.wait > 0) { --t.wait; break; }
           t.phase = 1;
-          t.pc = p.entry_acquire;
+          t.reading = p.entry_read_acquire >= 0 && next() % 2 == 0;
+          t.pc = t.reading ? p.entry_read_acquire : p.entry_acquire;
           break;
         case 2:  // in the critical section
           if (t.wait > 0) { --t.wait; break; }
-          --in_cs;
+          --(t.reading ? readers : in_cs);
           t.phase = 3;
-          t.pc = p.entry_release;
+          t.pc = t.reading ? p.entry_read_release : p.entry_release;
           break;
         default:
           if (!step(tid)) return failure;
           if (t.pc >= 0) break;
           if (t.phase == 1) {
+            if (p.can_fail && t.regs[0] == 0) {  // failed (.can_fail): try again later
+              t.phase = 0;
+              t.wait = int(next() % 8);
+              break;
+            }
             if (t.regs[0] != 1) return "acquire returned r0 = " + std::to_string(t.regs[0]);
-            if (++in_cs > p.capacity) return "mutual exclusion violated: " + std::to_string(in_cs) + " holders";
+            if (t.reading ? (++readers, in_cs > 0) : (++in_cs > p.capacity || readers > 0))
+              return "mutual exclusion violated: " + std::to_string(in_cs) + " writer(s), " + std::to_string(readers) +
+                     " reader(s)";
             t.phase = 2;
             t.wait = int(next() % 8);
           } else {
@@ -954,12 +971,13 @@ TEST_CASE("every lock keeps mutual exclusion and makes progress under random int
   for (const auto& f : lock_files()) {
     std::string text = read_text(f);
     std::vector<int64_t> hits;
-    // qspinlock_pv halts after 2 spins here, so that its halt and kick paths run too.
-    auto lock_opts = [&](int n) {
-      AssembleOptions o = opts(n);
-      if (f.stem() == "qspinlock_pv") o.params["spin_threshold"] = 2;
-      return o;
-    };
+    // compound's timeouts and its backoff cap must be reachable within a few critical
+    // sections of steps (`now` counts scheduler steps here); qspinlock_pv halts after 2 spins
+    // here, so that its halt and kick paths run too.
+    std::map<std::string, int64_t> params;
+    if (f.stem() == "compound") params = {{"tokens", 2}, {"timeout_cycles", 30}, {"backoff_min", 1}, {"backoff_max", 2}};
+    if (f.stem() == "qspinlock_pv") params["spin_threshold"] = 2;
+    auto lock_opts = [&](int n) { return opts(n, params); };
     for (int n : {1, 2, 3, 5, 8}) {
       Program p = assemble(text, lock_opts(n));
       hits.resize(p.code.size());

@@ -197,7 +197,7 @@ TEST_CASE("stats.json: every contract field, with the values given") {
   CHECK(j["per_core"][0] == nlohmann::json({{"acquisitions", 10}, {"micro_ops", 500}, {"l1_hits", 1},
                                             {"l1_misses", 2}, {"cycles_acquiring", 3}, {"cycles_in_cs", 4},
                                             {"cycles_spinning", 0}, {"cycles_parked", 0}, {"context_switches", 0},
-                                            {"wakeups", 0}, {"cycles_on_cpu", 0}}));
+                                            {"wakeups", 0}, {"cycles_on_cpu", 0}, {"acquire_failures", 0}}));
   CHECK(j["per_core"][1]["acquisitions"] == 20);
   CHECK(j["extra"] == nlohmann::json({{"link_util", 0.123457}}));
 
@@ -207,7 +207,8 @@ TEST_CASE("stats.json: every contract field, with the values given") {
   for (const auto& [k, v] : o.items()) keys.push_back(k);
   CHECK(keys == std::vector<std::string>{"schema", "point", "seed", "config", "cycles", "acquisitions", "throughput",
                                          "handoff_cycles", "wait_cycles", "hold_cycles", "release_cycles",
-                                         "cycles_us", "handoff_us", "wait_us", "hold_us", "release_us", "coherence",
+                                         "cycles_us", "handoff_us", "wait_us", "hold_us", "release_us",
+                                         "acquire_failures", "coherence",
                                          "per_acquisition", "fairness", "per_core", "os", "preemptions",
                                          "extra", "config_hash"});
   CHECK(text.find("spin_iterations_skipped") == std::string::npos);
@@ -262,7 +263,7 @@ TEST_CASE("summary.csv: header and row exactly") {
             "release_cycles.max,cycles_us,handoff_us.mean,handoff_us.p50,handoff_us.p90,handoff_us.p99,"
             "handoff_us.max,wait_us.mean,wait_us.p50,wait_us.p90,wait_us.p99,wait_us.max,hold_us.mean,hold_us.p50,"
             "hold_us.p90,hold_us.p99,hold_us.max,release_us.mean,release_us.p50,release_us.p90,release_us.p99,"
-            "release_us.max,coherence.bus_transactions,coherence.messages,coherence.invalidations,"
+            "release_us.max,acquire_failures,coherence.bus_transactions,coherence.messages,coherence.invalidations,"
             "coherence.gets,coherence.getm,coherence.upgrades,coherence.writebacks,coherence.cache_to_cache,"
             "coherence.memory_reads,coherence.llc_hits,coherence.llc_misses,coherence.llc_back_invalidations,"
               "coherence.messages_by_type.GetS,coherence.messages_by_type.Inv,"
@@ -277,6 +278,7 @@ TEST_CASE("summary.csv: header and row exactly") {
         // cycles_us and handoff_us at the default 3 GHz: 40000 / 3000, 400 / 3000, 300 / 3000, 1000 / 3000 x3;
         // wait, hold and release were not measured: empty.
         "13.3333,0.133333,0.1,0.333333,0.333333,0.333333,,,,,,,,,,,,,,,,"
+        "0,"  // acquire_failures
         "90,45,20,31,32,33,10,34,35,0,0,0,5,7,30,10,20,0,0,0,0,0,0,0,0,0,0,0.123457");
   CHECK(output::summary_csv_header({}) ==
         "point,cycles,acquisitions,acq_per_kcycle,handoff_mean,handoff_p50,handoff_p99,inv_per_acq,bus_per_acq,"

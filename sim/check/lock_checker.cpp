@@ -350,6 +350,12 @@ class Explorer {
             th.pc = th.stack[--th.depth];
             break;
           }
+          if (th.phase == Acquire && p_.can_fail && th.regs[0] == 0) {  // failed (.can_fail): try again
+            th.phase = Outside;
+            note("acquire returns r0 = 0: failed, will retry");
+            out.push_back(std::move(c));
+            return;
+          }
           if (th.phase == Acquire) {
             th.phase = InCs;
             std::vector<int> holders;

@@ -127,6 +127,9 @@ struct WorkloadCfg {
   std::string tracepoints = "off";       // off | nop | on: what `trace NAME` sites become
   CriticalSectionCfg critical_section;
   OutsideCfg outside;
+  // A lock that can fail (`.can_fail`): the failed thread waits this long, then calls acquire again.
+  struct OnFailureCfg { int64_t retry_after_cycles = 0; } on_failure;
+  double read_fraction = 0;              // reader-writer locks: each acquisition is a read with this probability
   bool irqsave = false;                  // spin_lock_irqsave / spin_unlock_irqrestore around the lock
 };
 

@@ -162,6 +162,10 @@ std::vector<Key> build_table() {
       {"workload.outside.min", T::Int, AT(workload.outside.min), 0, 1000000000, {}, "uniform: lowest, at most max", ""},
       {"workload.outside.max", T::Int, AT(workload.outside.max), 0, 1000000000, {}, "uniform: highest", ""},
       {"workload.outside.mean", T::Float, AT(workload.outside.mean), 0, 1e9, {}, "exponential: mean cycles", ""},
+      {"workload.on_failure.retry_after_cycles", T::Int, AT(workload.on_failure.retry_after_cycles), 0, 1000000000, {},
+       "a lock that can fail (`.can_fail`): cycles a thread waits after a failed acquire before calling it again", "0"},
+      {"workload.read_fraction", T::Float, AT(workload.read_fraction), 0, 1, {},
+       "reader-writer locks (a `read_acquire:` section): probability that an acquisition is a read (seeded)", "0"},
 
       {"workload.irqsave", T::Bool, AT(workload.irqsave), 0, 0, {},
        "spin_lock_irqsave: the harness does irq_save before acquire and irq_restore right after release returns "

@@ -8,6 +8,7 @@
 #include "isa/semantics.hpp"
 #include "os/scheduler.hpp"
 #include "workload/harness.hpp"
+#include "workload/numa_node.hpp"
 #include "workload/outside.hpp"
 
 namespace lockstep::cpu {
@@ -69,6 +70,7 @@ uint64_t Core::operand(const isa::Operand& o) const {
     case isa::Operand::Kind::Reg: return t_->ctx->regs[o.reg];
     case isa::Operand::Kind::Imm: return uint64_t(o.imm);
     case isa::Operand::Kind::Tid: return uint64_t(t_->id);
+    case isa::Operand::Kind::Node: return uint64_t(workload::numa_node_of(point_.machine, id_));
     case isa::Operand::Kind::None: return 0;
   }
   return 0;

@@ -39,6 +39,9 @@ struct Thread {
   stats::PerCore ctr;
   Cycle acquire_start = 0, acquired_at = 0;
   int wait_line = 0;           // .lock line of the first wait loop of this acquire (0: none)
+  bool retrying = false;       // the last acquire failed: the next call is a retry of the same acquisition
+  bool reading = false;        // reader-writer locks: this acquisition is a read
+  SplitMix64 rw_rng;           // reader-writer locks: read or write, per acquisition
   // workload.irqsave: the harness's irq_save before acquire / irq_restore after release,
   // executed by the core as one micro-op each; irq_flags is what the save returned.
   bool irq_save_pending = false, irq_restore_pending = false;

@@ -107,6 +107,7 @@ class Assembler {
   int line_ = 0;                         // line being parsed (pass 1)
   bool have_capacity_ = false;
   int lock_line_ = 0, capacity_line_ = 0;
+  Token capacity_name_;                  // `capacity NAME`: resolved once the params are final
   std::vector<PVar> pvars_;
   std::map<std::string, PParam> pparams_;
   std::vector<std::string> param_order_;
@@ -137,7 +138,7 @@ class Assembler {
     if (t.kind != TK::Ident) fail(line_, t.col, std::string("expected ") + what + " name, got '" + t.text + "'");
     if (t.text.find('.') != std::string::npos) fail(line_, t.col, "invalid name '" + t.text + "'");
     if (is_register_name(t.text)) fail(line_, t.col, "'" + t.text + "' is a register, not a name");
-    if (t.text == "tid" || t.text == "ncpu") fail(line_, t.col, "'" + t.text + "' is reserved");
+    if (t.text == "tid" || t.text == "ncpu" || t.text == "numa_node") fail(line_, t.col, "'" + t.text + "' is reserved");
   }
 
   void expect_end(const std::vector<Token>& t, size_t pos) const {
@@ -190,11 +191,16 @@ class Assembler {
   void parse_capacity(const std::vector<Token>& t, size_t pos) {
     if (have_capacity_)
       fail(line_, t[pos].col, "duplicate 'capacity' line (first at line " + std::to_string(capacity_line_) + ")");
-    if (pos + 1 >= t.size() || t[pos + 1].kind != TK::Number)
-      fail(line_, pos + 1 < t.size() ? t[pos + 1].col : t[pos].col, "expected a number after 'capacity'");
-    if (t[pos + 1].num < 1 || t[pos + 1].num > 1000000)
-      fail(line_, t[pos + 1].col, "capacity must be between 1 and 1000000, got " + t[pos + 1].text);
-    prog_.capacity = int(t[pos + 1].num);
+    if (pos + 1 < t.size() && t[pos + 1].kind == TK::Ident) {  // a param's name (or ncpu)
+      capacity_name_ = t[pos + 1];
+      capacity_name_.num = uint64_t(line_);  // remembered for the message
+    } else {
+      if (pos + 1 >= t.size() || t[pos + 1].kind != TK::Number)
+        fail(line_, pos + 1 < t.size() ? t[pos + 1].col : t[pos].col, "expected a number or a parameter name after 'capacity'");
+      if (t[pos + 1].num < 1 || t[pos + 1].num > 1000000)
+        fail(line_, t[pos + 1].col, "capacity must be between 1 and 1000000, got " + t[pos + 1].text);
+      prog_.capacity = int(t[pos + 1].num);
+    }
     have_capacity_ = true;
     capacity_line_ = line_;
     expect_end(t, pos + 2);
@@ -255,12 +261,17 @@ class Assembler {
 
   void parse_directive(const std::vector<Token>& t, size_t pos) {
     const Token& d = t[pos];
+    if (d.text == ".can_fail" || d.text == ".trylock_info") {  // flags: a lock whose acquire can fail
+      prog_.can_fail = true;
+      if (d.text == ".trylock_info") prog_.trylock_info = true;
+      return expect_end(t, pos + 1);
+    }
     PVar v;
     if (d.text == ".shared") v.kind = Variable::Kind::Shared;
     else if (d.text == ".percpu") v.kind = Variable::Kind::PerCpu;
     else if (d.text == ".array") v.kind = Variable::Kind::Array;
     else
-      fail(line_, d.col, "unknown directive '" + d.text + "'" + suggest(d.text, {".shared", ".percpu", ".array"}));
+      fail(line_, d.col, "unknown directive '" + d.text + "'" + suggest(d.text, {".shared", ".percpu", ".array", ".can_fail", ".trylock_info"}));
     if (pos + 1 >= t.size()) fail(line_, d.col, "expected a variable name after '" + d.text + "'");
     const Token& name = t[pos + 1];
     check_name(name, "a variable");
@@ -442,6 +453,21 @@ class Assembler {
                        (pparams_.empty() ? "; lock '" + prog_.name + "' has no parameters" : ""));
       prog_.params[k] = v;
     }
+    if (!capacity_name_.text.empty()) {
+      const int line = int(capacity_name_.num);
+      auto k = constant(capacity_name_.text);
+      if (!k) {
+        const std::string near = suggest(capacity_name_.text, param_names());
+        fail(line, capacity_name_.col,
+             "capacity: unknown parameter '" + capacity_name_.text + "'" +
+                 (near.empty() ? std::string(" (expected a number or a param)") : near));
+      }
+      if (*k < 1 || *k > 1000000)
+        fail(line, capacity_name_.col,
+             "capacity must be between 1 and 1000000, got " + std::to_string(*k) + " (from '" + capacity_name_.text + "')");
+      prog_.capacity = int(*k);
+      prog_.capacity_param = capacity_name_.text;
+    }
   }
 
   // A constant written as a name: a parameter or ncpu.
@@ -459,6 +485,7 @@ class Assembler {
     std::vector<std::string> c = param_names();
     c.push_back("tid");
     c.push_back("ncpu");
+    c.push_back("numa_node");
     fail(line, col, "unknown name '" + name + "'" + suggest(name, c));
   }
 
@@ -543,6 +570,7 @@ class Assembler {
   Operand source_reg(const POperand& o, int line) const {
     if (o.k == POperand::K::Reg) return Operand{Operand::Kind::Reg, o.reg, 0};
     if (o.k == POperand::K::Name && o.name == "tid") return Operand{Operand::Kind::Tid, 0, 0};
+    if (o.k == POperand::K::Name && o.name == "numa_node") return Operand{Operand::Kind::Node, 0, 0};
     fail(line, o.col, "expected a register, got " + describe(o));
   }
 
@@ -550,6 +578,7 @@ class Assembler {
     if (o.k == POperand::K::Num) return Operand{Operand::Kind::Imm, 0, o.num};
     if (o.k == POperand::K::Name) {
       if (o.name == "tid") return Operand{Operand::Kind::Tid, 0, 0};
+      if (o.name == "numa_node") return Operand{Operand::Kind::Node, 0, 0};
       auto k = constant(o.name);
       if (!k) unknown_name(line, o.col, o.name);
       return Operand{Operand::Kind::Imm, 0, *k};
@@ -711,6 +740,13 @@ class Assembler {
     prog_.entry_init = entry("init");
     prog_.entry_acquire = entry("acquire");
     prog_.entry_release = entry("release");
+    prog_.entry_read_acquire = entry("read_acquire");
+    prog_.entry_read_release = entry("read_release");
+    if ((prog_.entry_read_acquire < 0) != (prog_.entry_read_release < 0)) {
+      const auto& l = plabels_.at(prog_.entry_read_acquire < 0 ? "read_release" : "read_acquire");
+      fail(l.line, l.col, prog_.entry_read_acquire < 0 ? "'read_release:' without 'read_acquire:'"
+                                                       : "'read_acquire:' without 'read_release:'");
+    }
     if (prog_.entry_acquire < 0) fail(1, 1, "missing 'acquire:' label");
     if (prog_.entry_release < 0) fail(1, 1, "missing 'release:' label");
     // Running past the last instruction has no meaning; the last one must leave.

@@ -25,6 +25,7 @@ std::string operand(const Operand& o) {
     case Operand::Kind::Reg: return reg(o.reg);
     case Operand::Kind::Imm: return std::to_string(o.imm);
     case Operand::Kind::Tid: return "tid";
+    case Operand::Kind::Node: return "numa_node";
     case Operand::Kind::None: break;
   }
   return "?";
@@ -92,6 +93,8 @@ std::string disassemble(const Program& p) {
   std::ostringstream os;
   os << "lock " << p.name << "\n";
   os << "capacity " << p.capacity << "\n";
+  if (p.trylock_info) os << ".trylock_info\n";
+  else if (p.can_fail) os << ".can_fail\n";
   for (const auto& [name, value] : p.params) os << "param " << name << " = " << value << "\n";
   for (const auto& v : p.vars) {
     switch (v.kind) {

@@ -39,7 +39,7 @@ const char* op_name(Op op);  // "li", "faa", "fetch_or", ...
 // A value operand. `tid` is per thread so it stays symbolic; `ncpu` and params are
 // resolved to immediates by the assembler.
 struct Operand {
-  enum class Kind : uint8_t { None, Reg, Imm, Tid } kind = Kind::None;
+  enum class Kind : uint8_t { None, Reg, Imm, Tid, Node } kind = Kind::None;  // Node: NUMA node of the core
   uint8_t reg = 0;   // Kind::Reg: 0..15
   int64_t imm = 0;   // Kind::Imm
 };
@@ -100,6 +100,11 @@ struct Program {
   // Tracepoints: `trace NAME` holds the index of NAME here in Instr::a.imm (first use first).
   TraceMode trace_mode = TraceMode::Off;
   std::vector<std::string> trace_names;
+  bool can_fail = false;       // `.can_fail`: acquire returns r0 = 1 success, 0 failure
+  bool trylock_info = false;   // `.trylock_info`: acquire also returns r1 = waiters seen, r2 = holder + 1
+  int entry_read_acquire = -1; // reader-writer locks: read_acquire: / read_release:
+  int entry_read_release = -1;
+  std::string capacity_param;  // `capacity NAME`: the capacity came from this param
 
   int var_index(const std::string& n) const {
     for (size_t i = 0; i < vars.size(); ++i) if (vars[i].name == n) return int(i);

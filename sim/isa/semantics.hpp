@@ -31,6 +31,7 @@ inline uint64_t value(const Operand& o, int tid, const uint64_t regs[16]) {
     case Operand::Kind::Reg: return regs[o.reg];
     case Operand::Kind::Imm: return uint64_t(o.imm);
     case Operand::Kind::Tid: return uint64_t(int64_t(tid));
+    case Operand::Kind::Node: break;  // only a core knows its node: 0 here (init, functional runs)
     case Operand::Kind::None: break;
   }
   return 0;

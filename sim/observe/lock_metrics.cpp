@@ -18,6 +18,8 @@ void LockMetrics::clear() {
   ls_ = stats::Lockstat{};
   ls_.present = true;
   points_.clear();
+  trylock_ = stats::Trylock{trylock_.present, 0, 0, {}, {}};
+  rw_ = stats::ReaderWriter{rw_.present, 0, 0, readers_, 0, {}, {}};
 }
 
 namespace {
@@ -36,13 +38,43 @@ void LockMetrics::on(const Event& e) {
   switch (e.kind) {
     case Ev::AcquireCall:
       t.waiting = true;
-      t.call = e.cycle;
-      t.contended = holding_ >= capacity_ || waiting_ > 0;
+      if (!t.retrying) {
+        t.call = e.cycle;
+        t.contended = holding_ >= capacity_ || waiting_ > 0;
+      }
       ++waiting_;
       break;
     case Ev::AcquireReturn: {
       t.waiting = false;
       --waiting_;
+      if (counting_ && trylock_.present) {
+        ++trylock_.attempts;
+        ++trylock_.waiters_seen_hist[uint64_t(std::max(e.count, 0))];
+      }
+      if (e.arg == 0) {  // failed: no lock; the thread retries (or gives up)
+        t.retrying = true;
+        if (counting_ && trylock_.present) {
+          ++trylock_.failures;
+          ++trylock_.holder_seen[e.peer];
+        }
+        break;
+      }
+      t.retrying = false;
+      t.reading = e.what != nullptr;  // "read"
+      if (t.reading) {
+        ++readers_;
+        rw_.max_readers = std::max(rw_.max_readers, readers_);
+      }
+      if (counting_ && rw_.present) {
+        if (t.reading) {
+          ++rw_.reads;
+          if (readers_ > 1) ++rw_.overlapped_reads;
+          rw_.read_wait.add(e.cycle - t.call);
+        } else {
+          ++rw_.writes;
+          rw_.write_wait.add(e.cycle - t.call);
+        }
+      }
       ++holding_;
       t.acquired = e.cycle;
       // The next release waiting to be handed on is consumed by whoever gets in; it is a
@@ -88,6 +120,8 @@ void LockMetrics::on(const Event& e) {
       break;
     case Ev::ReleaseReturn:
       --holding_;
+      if (t.reading) --readers_;
+      t.reading = false;
       last_releaser_ = e.thread;
       if (counting_ && t.measured) release_.add(e.cycle - t.release_call);
       break;
@@ -102,6 +136,8 @@ void LockMetrics::fill(stats::Point& out) const {
   out.release = release_;
   out.reacquires = reacquires_;
   out.lockstat = ls_;
+  out.trylock = trylock_;
+  out.rw = rw_;
   out.lockstat.contention_points.clear();
   for (const auto& [line, n] : points_)
     out.lockstat.contention_points.emplace_back(line > 0 ? file_ + ":" + std::to_string(line) : file_ + ":acquire", n);

@@ -8,6 +8,12 @@
 //           own store is inside the handoff, where the waiting thread feels it)
 //   reacquires: acquisitions by the thread that released last while another thread waited
 //   lockstat: Linux lock_stat's figures (Documentation/locking/lockstat.rst)
+//   trylock: for `.trylock_info` locks, every acquire attempt, its failures and the waiters it
+//           saw (AcquireReturn: arg 0 = failed, count = r1 waiters seen, peer = r2 - 1 holder)
+//   rw:      for reader-writer locks (events of a read carry what = "read"): reads, writes,
+//           their waits, the most readers inside at once
+// A failed acquire (arg 0) is not an acquisition: the thread's next AcquireCall (arg 1, a
+// retry) continues the same wait, which runs from the first call to the successful return.
 // Only events inside the measurement window count; threads mid-acquire when the window opens
 // are tracked from their real acquire call.
 #pragma once
@@ -27,6 +33,11 @@ class LockMetrics : public Observer {
   void on(const Event& e) override;
   // Copies the figures into `out` (handoff, wait, hold, release, reacquires, lockstat).
   void fill(stats::Point& out) const;
+  // What kind of lock this is: a try-lock reporting r1/r2, a reader-writer lock.
+  void set_kind(bool trylock_info, bool reader_writer) {
+    trylock_.present = trylock_info;
+    rw_.present = reader_writer;
+  }
 
  private:
   struct ThreadState {
@@ -34,6 +45,8 @@ class LockMetrics : public Observer {
     bool contended = false;   // the lock was busy when this acquire was called
     bool measured = false;    // this acquisition was counted (acquired inside the window)
     Cycle call = 0, acquired = 0, release_call = 0;
+    bool retrying = false;    // the last attempt failed; the next call continues this wait
+    bool reading = false;     // holds (or waits for) a reader-writer lock as a reader
   };
   void clear();
 
@@ -50,6 +63,9 @@ class LockMetrics : public Observer {
   uint64_t reacquires_ = 0;
   stats::Lockstat ls_;
   std::map<int, uint64_t> points_;  // contention line -> count
+  stats::Trylock trylock_;
+  stats::ReaderWriter rw_;
+  uint64_t readers_ = 0;            // readers inside now
 };
 
 }  // namespace lockstep::observe

@@ -109,6 +109,28 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
     for (const auto& [name, n] : st.tracepoints) tp[name] = n;
     j["tracepoints"] = std::move(tp);
   }
+  {  // failed acquires (locks declaring .can_fail; 0 for the others)
+    uint64_t failures = 0;
+    for (const auto& pc : st.per_core) failures += pc.acquire_failures;
+    j["acquire_failures"] = failures;
+  }
+  if (st.trylock.present) {
+    ojson hist = ojson::object();
+    for (const auto& [w, n] : st.trylock.waiters_seen_hist) hist[std::to_string(w)] = n;
+    ojson holders = ojson::object();
+    for (const auto& [h, n] : st.trylock.holder_seen) holders[h < 0 ? std::string("unknown") : std::to_string(h)] = n;
+    j["trylock"] = {{"attempts", st.trylock.attempts},
+                    {"failures", st.trylock.failures},
+                    {"waiters_seen_hist", std::move(hist)},
+                    {"holder_seen", std::move(holders)}};
+  }
+  if (st.rw.present)
+    j["rw"] = {{"reads", st.rw.reads},
+               {"writes", st.rw.writes},
+               {"max_readers", st.rw.max_readers},
+               {"overlapped_reads", st.rw.overlapped_reads},
+               {"read_wait_cycles", distribution(st.rw.read_wait)},
+               {"write_wait_cycles", distribution(st.rw.write_wait)}};
 
   const auto& c = st.coherence;
   ojson coh;
@@ -155,7 +177,8 @@ ojson stats_json(const config::Point& point, const stats::Point& st) {
                      {"cycles_parked", pc.cycles_parked},
                      {"context_switches", pc.context_switches},
                      {"wakeups", pc.wakeups},
-                     {"cycles_on_cpu", pc.cycles_on_cpu}});
+                     {"cycles_on_cpu", pc.cycles_on_cpu},
+                     {"acquire_failures", pc.acquire_failures}});
   }
   // machine.interrupts: totals, and each core's counts in its per_core entry.
   if (st.interrupts.present) {

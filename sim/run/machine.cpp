@@ -39,6 +39,7 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   cs_ = workload::critical_section_program(p_.workload.critical_section, p_.machine.l1.line_bytes);
 
   metrics_ = std::make_unique<observe::LockMetrics>(p_.workload.threads, lock_.capacity, lock_.file);
+  metrics_->set_kind(lock_.trylock_info, lock_.entry_read_acquire >= 0);
   stream_.subscribe(metrics_.get());
   // irqsoff/preemptoff/irq_latency. The longest section's micro-ops need Exec events, which
   // need fast-forward off: asked for only when the run has it off anyway (or the profiler
@@ -51,6 +52,7 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
     profiler_ = std::make_unique<observe::Profiler>(p_.workload.threads, uint64_t(p_.profile.period_cycles),
                                                     p_.profile.delivery, &cs_, Cycle(p_.machine.core.alu_cycles));
     stream_.subscribe(profiler_.get(), true);
+  }
   if (lock_.trace_mode != isa::TraceMode::Off && !lock_.trace_names.empty()) {
     tracepoints_ = std::make_unique<observe::TracepointCounter>(lock_.trace_names);
     stream_.subscribe(tracepoints_.get());
@@ -346,10 +348,11 @@ stats::Point Machine::run_workload() {
   if (!harness_->all_done()) harness_->report_stuck(engine_.now(), "nothing left to happen: every waiting core waits for a change no core will make");
 
   // The critical section's counter: one increment per acquisition, warm-up included.
-  // (With capacity > 1 several holders legitimately race on the counter.)
+  // (With capacity > 1 several holders legitimately race on the counter; reads of a
+  // reader-writer lock only read it.)
   if (p_.workload.critical_section.lines_written > 0 && lock_.capacity == 1) {
     uint64_t counter = peek(kArenaBase + lock_.arena_bytes);
-    uint64_t expect = uint64_t(harness_->total_acquisitions());
+    uint64_t expect = uint64_t(harness_->total_acquisitions() - harness_->total_read_acquisitions());
     if (counter != expect)
       throw CorrectnessError("mutual exclusion violated: the critical section's counter is " + std::to_string(counter) +
                              " after " + std::to_string(expect) + " acquisitions of lock '" + lock_.name + "' (lost updates)");

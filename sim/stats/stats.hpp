@@ -76,6 +76,24 @@ struct PerCore {
   uint64_t context_switches = 0;    // times switched out for another thread or idle (park, yield, timeslice)
   uint64_t wakeups = 0;             // times woken by a wake
   uint64_t cycles_on_cpu = 0;       // CPU time burnt: on a core, switching in included
+  uint64_t acquire_failures = 0;    // acquires that returned r0 = 0 (locks declaring `.can_fail`)
+};
+
+// A try-lock that reports what it saw (`.trylock_info`: r1 = waiters observed, r2 = holder + 1).
+struct Trylock {
+  bool present = false;
+  uint64_t attempts = 0, failures = 0;
+  std::map<uint64_t, uint64_t> waiters_seen_hist;  // r1 value -> attempts that saw it
+  std::map<int64_t, uint64_t> holder_seen;         // holder thread (-1 = unknown) -> failed attempts
+};
+
+// A reader-writer lock (`read_acquire:`/`read_release:` sections, workload.read_fraction).
+struct ReaderWriter {
+  bool present = false;
+  uint64_t reads = 0, writes = 0;   // measured acquisitions of each kind
+  uint64_t max_readers = 0;         // most readers holding it at once
+  uint64_t overlapped_reads = 0;    // read acquisitions that found another reader inside
+  Histogram read_wait, write_wait;  // acquire call -> return, by kind
 };
 
 // Hypervisor preemptions of the cores (os.preemption), by what the thread on the core was doing.
@@ -116,6 +134,8 @@ struct Point {
   // workload.tracepoints nop|on: NAME -> `trace NAME` executions in the measured window (every
   // name the lock uses, 0 included); empty with tracepoints off (stats.json leaves it out).
   std::map<std::string, uint64_t> tracepoints;
+  Trylock trylock;
+  ReaderWriter rw;
   Coherence coherence;
   std::vector<PerCore> per_core;
   Interrupts interrupts;

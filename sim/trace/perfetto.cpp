@@ -76,7 +76,7 @@ void PerfettoWriter::on(const observe::Event& e) {
       window_ = e.cycle;
       return;
     case Ev::AcquireCall: span(e.core, "acquire-wait", e.cycle); return;
-    case Ev::AcquireReturn: span(e.core, "critical-section", e.cycle); return;
+    case Ev::AcquireReturn: span(e.core, e.arg ? "critical-section" : "retry-wait", e.cycle); return;
     case Ev::ReleaseCall: span(e.core, "release", e.cycle); return;
     case Ev::ReleaseReturn: span(e.core, "outside", e.cycle); return;
     default: break;

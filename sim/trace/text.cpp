@@ -33,7 +33,7 @@ void TextWriter::on(const observe::Event& e) {
   };
   switch (e.kind) {
     case Ev::AcquireCall: out_ << e.cycle << " core" << e.core << " acquire-call\n"; break;
-    case Ev::AcquireReturn: out_ << e.cycle << " core" << e.core << " acquire-return\n"; break;
+    case Ev::AcquireReturn: out_ << e.cycle << " core" << e.core << (e.arg ? " acquire-return\n" : " acquire-fail\n"); break;
     case Ev::ReleaseCall: out_ << e.cycle << " core" << e.core << " release-call\n"; break;
     case Ev::ReleaseReturn: out_ << e.cycle << " core" << e.core << " release-return\n"; break;
     case Ev::WindowClose: out_ << e.cycle << " window closes\n"; break;

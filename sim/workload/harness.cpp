@@ -53,9 +53,18 @@ isa::Program critical_section_program(const config::CriticalSectionCfg& cs, int 
 
 Harness::Harness(Engine& e, const config::Point& p, const isa::Program& lock, const isa::Program& cs,
                  uint64_t arena_base, observe::Stream& stream)
-    : engine_(e), p_(p), lock_(lock), stream_(stream) {
+    : engine_(e), p_(p), lock_(lock), cs_(cs), stream_(stream) {
   warm_total_ = int64_t(p.workload.threads) * p.workload.warmup_acquisitions;
   livelock_limit_ = uint64_t(p.run.livelock_micro_ops);
+  if (lock.entry_read_acquire >= 0) {
+    config::CriticalSectionCfg r = p.workload.critical_section;
+    r.lines_read = std::max(r.lines_read, r.lines_written);
+    r.lines_written = 0;
+    cs_read_ = critical_section_program(r, p.machine.l1.line_bytes);
+  }
+  if (p.workload.read_fraction > 0 && lock.entry_read_acquire < 0)
+    throw InputError("workload.read_fraction: lock '" + lock.name +
+                     "' is not a reader-writer lock (it has no 'read_acquire:' section); use e.g. qrwlock, or leave read_fraction at 0");
   threads_.resize(size_t(p.workload.threads));
   for (int i = 0; i < p.workload.threads; ++i) {
     cpu::Thread& t = threads_[size_t(i)];
@@ -64,6 +73,7 @@ Harness::Harness(Engine& e, const config::Point& p, const isa::Program& lock, co
     t.cs = {&cs, arena_base + lock.arena_bytes, {}};
     t.rng.s = p.seed * 0x100000001b3ULL + uint64_t(i) * 2 + 1;
     t.outside_rng.s = p.seed * 0xc2b2ae3d27d4eb4fULL + uint64_t(i) * 2 + 2;
+    t.rw_rng.s = p.seed * 0x9e3779b97f4a7c15ULL + uint64_t(i) * 2 + 3;
     t.iterations_left = p.workload.warmup_acquisitions + p.workload.acquisitions_per_thread;
   }
 }
@@ -95,12 +105,16 @@ void Harness::begin_acquire(cpu::Thread& t, int core, Cycle at) {
     return;
   }
   t.phase = cpu::Phase::Acquire;
-  t.acquire_start = at;
-  t.acquire_off_cpu = 0;
-  t.wait_line = 0;
-  t.call(t.lock, lock_.entry_acquire);
+  if (!t.retrying) {  // a retry continues the same acquisition: its wait runs from the first call
+    t.acquire_start = at;
+    t.acquire_off_cpu = 0;
+    t.wait_line = 0;
+    // Reader-writer locks: read or write, drawn per acquisition (no draw for other locks).
+    t.reading = p_.workload.read_fraction > 0 && t.rw_rng.unit_open0() <= p_.workload.read_fraction;
+  }
+  t.call(t.lock, t.reading ? lock_.entry_read_acquire : lock_.entry_acquire);
   t.irq_save_pending = p_.workload.irqsave;  // the core runs the save before acquire's first op
-  emit(observe::Ev::AcquireCall, at, core, t);
+  emit(observe::Ev::AcquireCall, at, core, t, 0, t.retrying ? 1 : 0);  // arg 1: a retry
 }
 
 void Harness::finish(cpu::Thread& t, Cycle now) {
@@ -117,14 +131,20 @@ void Harness::finish(cpu::Thread& t, Cycle now) {
 Cycle Harness::returned(cpu::Core& core, cpu::Thread& t, Cycle now) {
   switch (t.phase) {
     case cpu::Phase::Acquire:
+      if (lock_.can_fail && t.lock.regs[0] == 0) {  // failed (trylock, timeout): retry later
+        acquire_failed(t, core.id(), now);
+        t.phase = cpu::Phase::Outside;
+        return now + Cycle(p_.workload.on_failure.retry_after_cycles);
+      }
       acquire_returned(t, core.id(), now);
       t.phase = cpu::Phase::CS;
+      if (lock_.entry_read_acquire >= 0) t.cs.prog = t.reading ? &cs_read_ : &cs_;
       t.call(t.cs, 0);
       return now;
     case cpu::Phase::CS:
       release_called(t, core.id(), now);
       t.phase = cpu::Phase::Release;
-      t.call(t.lock, lock_.entry_release);
+      t.call(t.lock, t.reading ? lock_.entry_read_release : lock_.entry_release);
       return now;
     default: break;
   }
@@ -140,6 +160,25 @@ Cycle Harness::returned(cpu::Core& core, cpu::Thread& t, Cycle now) {
   return now + workload::outside_cycles(p_.workload.outside, t.outside_rng);
 }
 
+// What a `.trylock_info` lock reported with this acquire (r1 waiters, r2 holder + 1), on `e`.
+void Harness::add_trylock_info(observe::Event& e, const cpu::Thread& t) const {
+  if (!lock_.trylock_info) return;
+  e.count = int(std::min<uint64_t>(t.lock.regs[1], uint64_t(1) << 30));
+  e.peer = t.lock.regs[2] == 0 || t.lock.regs[2] > uint64_t(threads_.size()) ? -1 : int(t.lock.regs[2]) - 1;
+}
+
+// The acquire returned r0 = 0: no lock. The thread is alive but makes no progress (the
+// livelock counter keeps running); it is not a holder.
+void Harness::acquire_failed(cpu::Thread& t, int core, Cycle now) {
+  t.retrying = true;
+  if (!(windowed() && closed_)) ++t.ctr.acquire_failures;
+  if (stream_.active()) {
+    observe::Event e = event(observe::Ev::AcquireReturn, now, core, t, t.wait_line, 0);
+    add_trylock_info(e, t);
+    stream_.emit(e);
+  }
+}
+
 void Harness::irq_acquired(int holder, int core, Cycle now) {
   holders_.push_back(holder);
   check_capacity(now, "the interrupt handler's acquire just returned on core " + std::to_string(core));
@@ -152,15 +191,9 @@ void Harness::irq_releasing(int holder) {
 
 void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
   since_progress_ = 0;
+  t.retrying = false;
   holders_.push_back(t.id);
-  if (int(holders_.size()) > lock_.capacity) {
-    std::ostringstream m;
-    m << "mutual exclusion violated: lock '" << lock_.name << "' (capacity " << lock_.capacity << ") held by threads";
-    for (int h : holders_) m << " " << h;
-    m << " at cycle " << now << " (thread " << t.id << "'s acquire just returned on core " << core << ")";
-    for (auto* k : cores_) m << "\n  " << k->where() << "; its last shared-memory ops:" << k->recent_ops();
-    throw CorrectnessError(m.str());
-  }
+  check_capacity(now, "thread " + std::to_string(t.id) + "'s acquire just returned on core " + std::to_string(core));
   bool counted = !(windowed() && closed_);
   if (counted) {
     const Cycle waited = now - std::max(t.acquire_start, reset_cycle_);
@@ -168,8 +201,13 @@ void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
     t.ctr.cycles_spinning += waited - std::min(waited, t.acquire_off_cpu);
   }
   t.acquired_at = now;
-  emit(observe::Ev::AcquireReturn, now, core, t, t.wait_line, 1);  // arg 1: it holds the lock (event.hpp)
+  if (stream_.active()) {
+    observe::Event e = event(observe::Ev::AcquireReturn, now, core, t, t.wait_line, 1);
+    add_trylock_info(e, t);
+    stream_.emit(e);
+  }
   ++total_;
+  if (t.reading) ++total_reads_;
   if (total_ > warm_total_ && counted) {
     ++measured_;
     ++t.ctr.acquisitions;
@@ -177,11 +215,17 @@ void Harness::acquire_returned(cpu::Thread& t, int core, Cycle now) {
   if (total_ == warm_total_) open_window(core, now);
 }
 
+// Writers: at most `capacity`, and never together with a reader; readers (of a
+// reader-writer lock) may overlap. Holders above the thread count are interrupt handlers.
 void Harness::check_capacity(Cycle now, const std::string& who) {
-  if (int(holders_.size()) <= lock_.capacity) return;
+  auto reader = [this](int h) { return h < int(threads_.size()) && threads_[size_t(h)].reading; };
+  int readers = 0;
+  for (int h : holders_) readers += reader(h) ? 1 : 0;
+  const int writers = int(holders_.size()) - readers;
+  if (writers <= lock_.capacity && (writers == 0 || readers == 0)) return;
   std::ostringstream m;
   m << "mutual exclusion violated: lock '" << lock_.name << "' (capacity " << lock_.capacity << ") held by threads";
-  for (int h : holders_) m << " " << h;
+  for (int h : holders_) m << " " << h << (reader(h) ? " (reader)" : "");
   m << " at cycle " << now << " (" << who << ")";
   for (auto* k : cores_) m << "\n  " << k->where() << "; its last shared-memory ops:" << k->recent_ops();
   throw CorrectnessError(m.str());

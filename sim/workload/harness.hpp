@@ -84,21 +84,31 @@ class Harness : public Component {
   Cycle end_cycle() const { return end_cycle_; }
   uint64_t measured_acquisitions() const { return measured_; }
   int64_t total_acquisitions() const { return total_; }
+  int64_t total_read_acquisitions() const { return total_reads_; }  // reader-writer locks: reads
 
  private:
   void acquire_returned(cpu::Thread& t, int core, Cycle now);
+  void acquire_failed(cpu::Thread& t, int core, Cycle now);
+  void add_trylock_info(observe::Event& e, const cpu::Thread& t) const;
   void release_called(cpu::Thread& t, int core, Cycle now);
   void finish(cpu::Thread& t, Cycle now);
   void check_capacity(Cycle now, const std::string& who);  // exit 3 when over capacity
   void open_window(int core, Cycle now);
   [[noreturn]] void report_livelock(const cpu::Core& core);
+  // A thread's event; `what` = "read" while it does a read acquisition of a reader-writer lock.
+  static observe::Event event(observe::Ev kind, Cycle at, int core, const cpu::Thread& t, int line = 0, uint64_t arg = 0) {
+    observe::Event e{kind, at, core, t.id, line, arg};
+    e.what = t.reading ? "read" : nullptr;
+    return e;
+  }
   void emit(observe::Ev kind, Cycle at, int core, const cpu::Thread& t, int line = 0, uint64_t arg = 0) const {
-    if (stream_.active()) stream_.emit(observe::Event{kind, at, core, t.id, line, arg});
+    if (stream_.active()) stream_.emit(event(kind, at, core, t, line, arg));
   }
 
   Engine& engine_;
   const config::Point& p_;
   const isa::Program& lock_;
+  const isa::Program& cs_;
   observe::Stream& stream_;
   std::vector<cpu::Thread> threads_;
   std::vector<cpu::Core*> cores_;
@@ -108,6 +118,8 @@ class Harness : public Component {
   std::function<std::string()> describe_;
   os::Scheduler* os_ = nullptr;
   std::vector<int> holders_;
+  isa::Program cs_read_;       // a read's critical section: the same lines, read only
+  int64_t total_reads_ = 0;
   int64_t warm_total_ = 0;
   int64_t total_ = 0;
   uint64_t measured_ = 0;
