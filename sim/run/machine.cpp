@@ -43,7 +43,7 @@ Machine::Machine(const config::Point& p, const SimOptions& opt, const isa::Progr
   stream_.subscribe(metrics_.get());
   // irqsoff/preemptoff/irq_latency. The longest section's micro-ops need Exec events, which
   // need fast-forward off: asked for only when the run has it off anyway (or the profiler
-  // turns it off), so interrupt runs keep fast-forward by default (docs/observe-irq.md).
+  // turns it off), so interrupt runs keep fast-forward by default (docs/observe.md).
   if (irq_possible()) {
     irqsoff_ = std::make_unique<observe::IrqsOff>(p_.workload.threads, lock_.file, p_.machine.clock_ghz);
     stream_.subscribe(irqsoff_.get(), !p_.run.fast_forward);
