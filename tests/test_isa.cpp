@@ -671,7 +671,7 @@ TEST_CASE("every locks/*.lock assembles at 1, 2, 16 and 32 threads and round-tri
   auto files = lock_files();
   std::vector<std::string> stems;
   for (const auto& f : files) stems.push_back(f.stem().string());
-  CHECK(stems == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "hemlock", "mcs",
+  CHECK(stems == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "futex_sem", "hemlock", "mcs",
                                           "qrwlock", "qspinlock", "qspinlock_pv", "semaphore", "tas", "ticket",
                                           "ticket_backoff", "trylock_info", "ttas", "ttas_backoff", "twa"});
   for (const auto& f : files) {
@@ -741,7 +741,7 @@ TEST_CASE("lock layouts that the algorithms rely on") {
 
 TEST_CASE("lock library: built-ins, files, errors, load_lock") {
   auto names = workload::builtin_locks();
-  CHECK(names == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "hemlock", "mcs",
+  CHECK(names == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "futex_sem", "hemlock", "mcs",
                                           "qrwlock", "qspinlock", "qspinlock_pv", "semaphore", "tas", "ticket",
                                           "ticket_backoff", "trylock_info", "ttas", "ttas_backoff", "twa"});
   std::string file;

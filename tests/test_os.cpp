@@ -4,9 +4,11 @@
 // park 900, wake 1500, wakeup latency 15000, context switch 6000, ALU 1.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/error.hpp"
+#include "observe/event.hpp"
 #include "cli_helpers.hpp"
 #include "sim_helpers.hpp"
 
@@ -303,4 +305,42 @@ TEST_CASE("same seed, same figures with threads > cores and preemption") {
   auto q = p;
   q.seed = 99;
   CHECK(figures(run(p)) != figures(run(q)));
+}
+
+TEST_CASE("futex_sem: k holders at once with twice as many threads as cores; no system call while a server is free") {
+  struct Holders : observe::Observer {
+    int now = 0, most = 0;
+    void on(const observe::Event& e) override {
+      if (e.kind == observe::Ev::AcquireReturn && e.arg) most = std::max(most, ++now);
+      else if (e.kind == observe::Ev::ReleaseCall) --now;
+    }
+  };
+  for (int k : {1, 2, 3}) {
+    CAPTURE(k);
+    auto p = oversubscribed("futex_sem", 4, 8);
+    p.workload.lock_params = {{"k", k}};
+    p.workload.critical_section = {2000, 0, 0};  // no shared line: k holders may overlap
+    sim::Machine m(p);
+    CHECK(m.lock().capacity == k);
+    Holders h;
+    m.subscribe(&h);
+    auto s = m.run();  // throws on more than k holders
+    CHECK(s.acquisitions == 160);
+    CHECK(h.most == k);
+    uint64_t wakeups = 0;
+    for (auto& c : s.per_core) wakeups += c.wakeups;
+    CHECK(wakeups > 0);  // full servers: waiters slept and were woken
+  }
+  // As many servers as threads: nobody ever finds the count at 0, so no thread parks, no
+  // release wakes, no thread leaves its core.
+  auto p = testing::point(4, "futex_sem", 20, 2);
+  p.workload.lock_params = {{"k", 4}};
+  p.workload.critical_section = {2000, 0, 0};
+  auto s = run(p);
+  CHECK(s.acquisitions == 80);
+  for (auto& c : s.per_core) {
+    CHECK(c.wakeups == 0);
+    CHECK(c.context_switches == 0);
+    CHECK(c.cycles_parked == 0);
+  }
 }
