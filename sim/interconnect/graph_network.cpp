@@ -176,14 +176,12 @@ int GraphNetwork::home_node(int home) const {
   return core_nodes_[((home % c) + c) % c];
 }
 
-void GraphNetwork::Route::count(int bytes) {
-  for (auto& s : sizes) {
-    if (s.first == bytes) { ++s.second; return; }
-    if (s.first < 0) { s = {bytes, 1}; return; }
-  }
-  for (auto& s : more)
-    if (s.first == bytes) { ++s.second; return; }
-  more.emplace_back(bytes, 1);
+void GraphNetwork::count(uint64_t key, Route& r, int bytes) {
+  if (r.bytes0 == bytes || r.bytes0 < 0) { r.bytes0 = bytes; ++r.n0; return; }
+  if (r.bytes1 == bytes || r.bytes1 < 0) { r.bytes1 = bytes; ++r.n1; return; }
+  for (auto& m : more_sizes_)
+    if (m.key == key && m.bytes == bytes) { ++m.n; return; }
+  more_sizes_.push_back({key, bytes, 1});
 }
 
 GraphNetwork::Route& GraphNetwork::route_for(int src, int dst) {
@@ -216,7 +214,7 @@ uint64_t GraphNetwork::send(int src, int dst, int bytes, uint64_t now) {
   ++messages_;
   if (src == dst) return now + 1;   // through the node's own port: no link is used
   Route& r = route_for(src, dst);
-  r.count(bytes);
+  count(static_cast<uint64_t>(src) * static_cast<uint64_t>(node_count_) + static_cast<uint64_t>(dst), r, bytes);
   total_hops_ += r.len;
   const uint32_t* l = route_links_.data() + r.first;
   const uint32_t* end = l + r.len;
@@ -271,10 +269,10 @@ std::vector<LinkStats> GraphNetwork::link_stats() const {
   };
   for (uint64_t key : route_keys_) {
     const Route& r = *routes_.find(key);
-    for (const auto& sz : r.sizes)
-      if (sz.first >= 0) add(r, sz.first, sz.second);
-    for (const auto& sz : r.more) add(r, sz.first, sz.second);
+    if (r.bytes0 >= 0) add(r, r.bytes0, r.n0);
+    if (r.bytes1 >= 0) add(r, r.bytes1, r.n1);
   }
+  for (const auto& m : more_sizes_) add(*routes_.find(m.key), m.bytes, m.n);
   return v;
 }
 
@@ -287,9 +285,10 @@ void GraphNetwork::reset_stats() {
   // so a message in flight across a warm-up boundary still delays the ones behind it.
   for (uint64_t key : route_keys_) {
     Route& r = routes_[key];
-    r.sizes = Route{}.sizes;
-    r.more.clear();
+    r.bytes0 = r.bytes1 = -1;
+    r.n0 = r.n1 = 0;
   }
+  more_sizes_.clear();
   messages_ = 0;
   total_hops_ = 0;
 }

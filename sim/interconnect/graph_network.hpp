@@ -3,7 +3,6 @@
 // Topology builders (topologies.cpp) add nodes and cables, say where cores sit, and call
 // finalize(). Boost.Graph is used only inside graph_network.cpp, so this header stays light.
 #pragma once
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -72,11 +71,12 @@ class GraphNetwork final : public Network {
     uint32_t first = 0, len = 0;  // its links: route_links_[first, first + len)
     uint32_t bandwidth = 0;       // the one bandwidth of all its links, 0 if they differ
     // Messages sent on it since reset, by size: a control and a data size fill the two
-    // slots in place; further sizes (tests, custom users) go to `more`.
-    std::array<std::pair<int, uint64_t>, 2> sizes{{{-1, 0}, {-1, 0}}};
-    std::vector<std::pair<int, uint64_t>> more;
-    void count(int bytes);
+    // slots in place (48-byte table slots); further sizes (tests, custom users) go to
+    // GraphNetwork::more_sizes_.
+    int32_t bytes0 = -1, bytes1 = -1;
+    uint64_t n0 = 0, n1 = 0;
   };
+  void count(uint64_t key, Route& r, int bytes);
   Route& route_for(int src, int dst);
   void add_link(int from, int to, int latency_cycles, int bandwidth_bytes);
   void check_node(int n, const char* role) const;
@@ -107,6 +107,8 @@ class GraphNetwork final : public Network {
   std::vector<uint32_t> route_links_;
   FlatMap<Route> routes_;            // src * nodes + dst -> its route (len 0: not yet computed)
   std::vector<uint64_t> route_keys_; // the keys of routes_, in first-use order (statistics)
+  struct MoreSize { uint64_t key; int bytes; uint64_t n; };
+  std::vector<MoreSize> more_sizes_; // a route's third and further message sizes (rare)
 };
 
 }  // namespace lockstep::net
