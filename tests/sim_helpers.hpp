@@ -4,7 +4,9 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "isa/program.hpp"
@@ -58,5 +60,18 @@ struct Directed {
   }
   uint64_t word(const std::string& var, uint64_t off = 0) { return m->peek(addr(var, off)); }
 };
+
+// The lines of a text, and how often `what` occurs in it (trace and snapshot files).
+inline std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+inline size_t count_of(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
 
 }  // namespace testing

@@ -261,6 +261,25 @@ sweep:
   CHECK(ex.points[1].name == "001_cores-4_lock-my.lock");
 }
 
+TEST_CASE("resolved.yaml: a swept lock param beside base lock params keeps the base ones") {
+  // The bug: sweeping workload.lock_params.X dropped the whole lock_params map from the
+  // base, so the reloaded points ran with the lock's default tokens and timeout.
+  TempDir t;
+  const std::string exp = t.write("c.yaml", R"(name: c
+workload:
+  lock: compound
+  lock_params: {tokens: 2, timeout_cycles: 5000}
+sweep:
+  workload.lock_params.backoff_max: [256, 512]
+)");
+  const auto ex = config::load_experiment(exp);
+  const std::string yaml = output::resolved_yaml(ex, 1);
+  CAPTURE(yaml);
+  CHECK(yaml.find("\n  lock_params:\n    timeout_cycles: 5000\n    tokens: 2\n") != std::string::npos);
+  CHECK(yaml.find("backoff_max: 256") == std::string::npos);  // only in the sweep list
+  round_trip(ex, t.path);
+}
+
 TEST_CASE("resolved.yaml: the exact text for a small experiment") {
   const auto ex = config::load_experiment_text(
       "name: two\nseed: 4\nworkload: {lock: ticket, acquisitions_per_thread: 30}\nsweep:\n  machine.cores: [2, 4]\n",

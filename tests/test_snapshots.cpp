@@ -30,18 +30,8 @@ Event ev(Ev k, Cycle at, int core, int thread = -1, uint64_t arg = 0, const char
   return e;
 }
 
-std::vector<std::string> lines_of(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-size_t count_of(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
-}
+using testing::count_of;
+using testing::lines_of;
 
 fs::path only_point(const fs::path& dir) {
   const fs::path pts = dir / "points";

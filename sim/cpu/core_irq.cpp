@@ -158,6 +158,13 @@ void Core::deliver(Cycle at) {
 bool Core::handler_returned(Cycle now, Cycle& local) {
   const bool lock = irq_setup_.cfg.handler_takes_lock;
   if (handler_.phase == Phase::Acquire) {
+    if (irq_setup_.lock->can_fail && handler_.lock.regs[0] == 0) {
+      // A lock whose acquire can fail (trylock, timeout) said no: a handler can neither sleep
+      // nor leave its work for later here, so it tries again at once (spin_trylock in a loop).
+      handler_.call(handler_.lock, irq_setup_.lock->entry_acquire);
+      spin_reset(-1, local);
+      return true;
+    }
     harness_.irq_acquired(handler_.id, id_, now);
     handler_.phase = Phase::CS;
     handler_.call(handler_.cs, 0);

@@ -111,13 +111,39 @@ std::string resolved_yaml(const config::Experiment& exp, int seeds) {
       if (path == s || path.rfind(s + ".", 0) == 0 || s.rfind(path + ".", 0) == 0) return true;
     return false;
   };
+  // Swept entries inside a map-valued key (workload.lock_params.k): the map's other entries
+  // are still written, without the swept ones (the sweep list sets those).
+  auto swept_inside = [&](const std::string& path) {
+    std::vector<std::vector<std::string>> below;
+    for (const auto& s : exp.swept_paths)
+      if (s.rfind(path + ".", 0) == 0) below.push_back(config::split_path(s.substr(path.size() + 1)));
+    return below;
+  };
 
   // Every key in schema order, at point 0's value (or the default where points differ).
   ojson base = ojson::object();
   std::vector<std::string> derived;
   if (!trees.empty()) {
     for (const auto& k : schema::keys()) {
-      if (!k.field || swept(k.path)) continue;
+      if (!k.field) continue;
+      if (const auto below = swept_inside(k.path); !below.empty() && k.type == schema::Type::IntMap) {
+        const auto at0 = walk(trees[0], config::split_path(k.path));
+        if (!at0.first || at0.second != config::split_path(k.path).size()) continue;
+        json rest = *at0.first;
+        for (const auto& sub : below) {  // drop each swept entry (and a map left empty by it)
+          json* node = &rest;
+          for (size_t i = 0; node && i + 1 < sub.size(); ++i)
+            node = node->is_object() && node->contains(sub[i]) ? &(*node)[sub[i]] : nullptr;
+          if (node && node->is_object()) node->erase(sub.back());
+        }
+        if (rest.is_object() && rest.empty()) continue;
+        const std::vector<std::string> comps = config::split_path(k.path);
+        ojson* node = &base;
+        for (size_t i = 0; i + 1 < comps.size(); ++i) node = &(*node)[comps[i]];
+        (*node)[comps.back()] = ojson::parse(rest.dump());
+        continue;
+      }
+      if (swept(k.path)) continue;
       const std::vector<std::string> comps = config::split_path(k.path);
       // Not a structured binding: clang (the sanitizer build) cannot capture one in a lambda.
       const auto first = walk(trees[0], comps);

@@ -113,7 +113,9 @@ void Harness::begin_acquire(cpu::Thread& t, int core, Cycle at) {
     t.reading = p_.workload.read_fraction > 0 && t.rw_rng.unit_open0() <= p_.workload.read_fraction;
   }
   t.call(t.lock, t.reading ? lock_.entry_read_acquire : lock_.entry_acquire);
-  t.irq_save_pending = p_.workload.irqsave;  // the core runs the save before acquire's first op
+  // The core runs the save before acquire's first op; a retry is inside the same
+  // spin_lock_irqsave (saving again would save "off" and the restore would leave them off).
+  t.irq_save_pending = p_.workload.irqsave && !t.retrying;
   emit(observe::Ev::AcquireCall, at, core, t, 0, t.retrying ? 1 : 0);  // arg 1: a retry
 }
 
