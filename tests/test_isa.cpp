@@ -671,7 +671,7 @@ TEST_CASE("every locks/*.lock assembles at 1, 2, 16 and 32 threads and round-tri
   auto files = lock_files();
   std::vector<std::string> stems;
   for (const auto& f : files) stems.push_back(f.stem().string());
-  CHECK(stems == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "futex_sem", "hemlock", "mcs",
+  CHECK(stems == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "futex_sem", "hemlock", "mcs", "mcs_try",
                                           "qrwlock", "qspinlock", "qspinlock_pv", "semaphore", "tas", "ticket",
                                           "ticket_backoff", "trylock_info", "ttas", "ttas_backoff", "twa"});
   for (const auto& f : files) {
@@ -741,7 +741,7 @@ TEST_CASE("lock layouts that the algorithms rely on") {
 
 TEST_CASE("lock library: built-ins, files, errors, load_lock") {
   auto names = workload::builtin_locks();
-  CHECK(names == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "futex_sem", "hemlock", "mcs",
+  CHECK(names == std::vector<std::string>{"adaptive_mutex", "anderson", "clh", "cohort_tkt_tkt", "compound", "futex_mutex", "futex_sem", "hemlock", "mcs", "mcs_try",
                                           "qrwlock", "qspinlock", "qspinlock_pv", "semaphore", "tas", "ticket",
                                           "ticket_backoff", "trylock_info", "ttas", "ttas_backoff", "twa"});
   std::string file;
@@ -977,6 +977,7 @@ TEST_CASE("every lock keeps mutual exclusion and makes progress under random int
     std::map<std::string, int64_t> params;
     if (f.stem() == "compound") params = {{"tokens", 2}, {"timeout_cycles", 30}, {"backoff_min", 1}, {"backoff_max", 2}};
     if (f.stem() == "qspinlock_pv") params["spin_threshold"] = 2;
+    if (f.stem() == "mcs_try") params["timeout_cycles"] = 30;  // timeouts, abandons and reclaims happen
     auto lock_opts = [&](int n) { return opts(n, params); };
     for (int n : {1, 2, 3, 5, 8}) {
       Program p = assemble(text, lock_opts(n));

@@ -1,5 +1,5 @@
 // The locks of issue 9 that need no OS: semaphore, compound, trylock_info, hemlock, twa,
-// cohort_tkt_tkt, qrwlock. For each: (k-)exclusion at 1 to 16 threads, fast-forward
+// cohort_tkt_tkt, qrwlock, mcs_try. For each: (k-)exclusion at 1 to 16 threads, fast-forward
 // equivalence, and a test of what it claims, with the expected numbers derived by hand.
 #include <doctest/doctest.h>
 
@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "check/lock_checker.hpp"
 #include "common/error.hpp"
+#include "isa/program.hpp"
+#include "workload/lock_library.hpp"
 #include "observe/event.hpp"
 #include "sim_helpers.hpp"
 
@@ -18,7 +21,7 @@ using namespace lockstep;
 namespace {
 
 const std::vector<std::string> kNew = {"semaphore", "compound", "trylock_info", "hemlock", "twa", "cohort_tkt_tkt",
-                                       "qrwlock"};
+                                       "qrwlock", "mcs_try"};
 
 // Holders at once and the order of acquiring cores (AcquireReturn with arg 1 .. ReleaseCall).
 struct Watch : observe::Observer {
@@ -212,4 +215,107 @@ TEST_CASE("qrwlock: readers overlap, writers exclude everyone, read_fraction spl
   CHECK(s.rw.reads >= 48 - 24);
   CHECK(s.rw.reads <= 48 + 24);
   CHECK(summary(s) == summary(sim::Machine(p).run()));
+}
+
+namespace {
+
+uint64_t failures(const stats::Point& s) {
+  uint64_t n = 0;
+  for (const auto& c : s.per_core) n += c.acquire_failures;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("mcs_try: a waiter that times out leaves, retries, and takes its abandoned node back") {
+  // Two threads, one acquisition each. The first holds the lock for 10,500 cycles. The other
+  // waits at most timeout_cycles = 1,000 per attempt and retries 1,000 cycles after a
+  // failure: attempts at about 0, 2,000, 4,000, 6,000, 8,000 time out (the first enqueues,
+  // the others take the abandoned node back and wait in the same place); the sixth, at about
+  // 10,000, is waiting when the holder releases at about 10,500 and is handed the lock.
+  auto p = testing::point(2, "mcs_try", 1, 0);
+  p.workload.lock_params = {{"timeout_cycles", 1000}};
+  p.workload.critical_section = {10500, 0, 1};
+  p.workload.outside.cycles = 0;
+  p.workload.on_failure.retry_after_cycles = 1000;
+  auto s = sim::Machine(p).run();
+  CHECK(s.acquisitions == 2);
+  CHECK(failures(s) == 5);
+  CHECK(std::min(s.per_core[0].acquire_failures, s.per_core[1].acquire_failures) == 0);
+  CHECK(s.wait.max() >= 10500);
+  CHECK(s.wait.max() < 11500);  // the release comes a few hundred cycles after 10,500 (misses)
+  const auto retried_wait = s.wait.max();
+
+  // Retry after 5,000 instead: attempts at about 0 and 6,000 time out (at 1,000 and 7,000),
+  // so the node is abandoned when the holder releases at 10,500: the releaser skips it (it
+  // is the tail: the queue empties) and frees it. The third attempt, at about 12,000, finds
+  // the node free, enqueues it on an empty queue and wins at once: 2 failures, and the wait
+  // ends a little after 12,000, not at the release.
+  p.workload.on_failure.retry_after_cycles = 5000;
+  s = sim::Machine(p).run();
+  CHECK(s.acquisitions == 2);
+  CHECK(failures(s) == 2);
+  CHECK(s.wait.max() >= 12000);
+  CHECK(s.wait.max() < 12500);
+
+  // A timeout longer than the critical section: nobody fails.
+  p.workload.lock_params = {{"timeout_cycles", 20000}};
+  s = sim::Machine(p).run();
+  CHECK(failures(s) == 0);
+  // Waiting through five timeouts in the same queue place ends within 100 cycles of one
+  // uninterrupted wait: the handoff found the waiter's node waiting again.
+  CHECK(retried_wait >= s.wait.max());
+  CHECK(retried_wait < s.wait.max() + 100);
+}
+
+TEST_CASE("mcs_try: with short timeouts every acquisition still completes, abandoned nodes are skipped") {
+  // 4 and 8 threads behind 2,000-cycle critical sections with a 300-cycle timeout: most
+  // attempts fail, releasers walk past abandoned nodes, nodes are taken back and reused;
+  // the harness checks exclusion, and every acquisition completes.
+  for (int n : {4, 8}) {
+    CAPTURE(n);
+    auto p = testing::point(n, "mcs_try", 10, 0);
+    p.workload.lock_params = {{"timeout_cycles", 300}};
+    p.workload.critical_section = {2000, 1, 1};
+    p.workload.outside = {"uniform", 0, 0, 300, 0};
+    p.workload.on_failure.retry_after_cycles = 200;
+    stats::Point s;
+    CHECK_NOTHROW(s = sim::Machine(p).run());
+    CHECK(s.acquisitions == uint64_t(10 * n));
+    // Each waiter waits about (n - 1) x 2,000 cycles and fails once per ~500 (300 + 200
+    // cycles): at least one failure per acquisition that had to wait.
+    CHECK(failures(s) > uint64_t(10 * n));
+  }
+}
+
+TEST_CASE("mcs_try: with a timeout nobody reaches it is the MCS lock, traffic included") {
+  // 4 saturating cores: the same invalidations per acquisition as mcs.lock (one handoff
+  // write to the successor's flag, the tail swap, the link), and no failure.
+  const auto mcs = sim::Machine(saturated("mcs", 4)).run();
+  const auto tr = sim::Machine(saturated("mcs_try", 4)).run();
+  CHECK(failures(tr) == 0);
+  CHECK(tr.acquisitions == mcs.acquisitions);
+  // (The timing differs a little: the release's cas on the successor's state instead of a
+  // store, and the state check on entry.)
+  CHECK(tr.coherence.invalidations == mcs.coherence.invalidations);
+}
+
+TEST_CASE("mcs_try: the model checker finds no violation when every wait times out") {
+  // `now` reads 0 in the checker: with timeout_cycles = 0 every wait check times out, so
+  // abandoning, taking a node back, and releasers skipping nodes all interleave.
+  for (int threads : {2, 3}) {
+    CAPTURE(threads);
+    std::string file;
+    const std::string text = workload::lock_source("mcs_try", "", &file);
+    isa::AssembleOptions opt;
+    opt.file = file;
+    opt.ncpu = threads;
+    opt.params["timeout_cycles"] = 0;
+    check::LockCheckOptions o;
+    o.threads = threads;
+    o.acquisitions = threads == 2 ? 2 : 1;
+    const auto r = check::check_lock(isa::assemble(text, opt), o);
+    CHECK(r.verdict == check::LockCheckReport::Verdict::Ok);
+    CHECK(r.states > 1000);
+  }
 }
